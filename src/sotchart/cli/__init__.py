@@ -1,0 +1,1 @@
+"""The `sotchart` command line: thin Typer commands over the services."""

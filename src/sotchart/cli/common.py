@@ -1,0 +1,48 @@
+"""What every command shares: settings, the app handle, and errors as messages (exit 2 for bad input)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from sotchart.domain.errors import InvalidInput, SotchartError
+from sotchart.services.context import App
+from sotchart.settings import Settings
+
+out = Console()
+err = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        for problem in e.errors():
+            name = "SOTCHART_" + "_".join(str(p) for p in problem["loc"]).upper()
+            err.print(f"[red]Setting {name or 'SOTCHART_*'}: {problem['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def app_handle() -> Iterator[App]:
+    app = App.from_settings(load_settings())
+    try:
+        yield app
+    except SotchartError as e:
+        err.print(f"[red]{e.detail}[/red]")
+        for p in e.problems:
+            err.print(f"  [red]{p.field}[/red]: {p.message}")
+        raise typer.Exit(2 if isinstance(e, InvalidInput) else 1) from None
+    finally:
+        app.close()
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]{message}[/red]")
+    sys.stderr.flush()
+    raise typer.Exit(code)

@@ -1,0 +1,206 @@
+"""`sotchart` commands: init, serve, demo, user, db, audit, backup, restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from sotchart.cli.common import app_handle, err, fail, load_settings, out
+from sotchart.services import audit, backup, clinics, database, demo, users
+from sotchart.services.context import Actor
+
+cli = typer.Typer(help="sotchart: the clinical system for SOT chiropractors.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+user_cli = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(audit_cli, name="audit")
+
+
+@cli.command()
+def init(
+    clinic_name: Annotated[str, typer.Option(prompt="Clinic name")],
+    email: Annotated[str, typer.Option(prompt="Owner's email")],
+    name: Annotated[str, typer.Option(prompt="Owner's full name")],
+    password: Annotated[str, typer.Option(prompt="Owner's password (12+ characters)", hide_input=True,
+                                          confirmation_prompt=True, envvar="SOTCHART_INIT_PASSWORD")],
+) -> None:
+    """Create or upgrade the database, then create the first clinic and its owner."""
+    with app_handle() as app:
+        database.upgrade(app)
+        clinic, owner = clinics.create_clinic_with_owner(app, clinic_name=clinic_name, email=email,
+                                                         display_name=name, password=password)
+        out.print(f"Created clinic [bold]{clinic.name}[/bold] (id {clinic.id}) and owner {owner.email}.")
+        out.print("Owners set up a second factor (an authenticator app) at their first sign-in.")
+
+
+@cli.command("demo")
+def demo_cmd(if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when there is no clinic yet")] = False,
+             ) -> None:
+    """Load the demo clinic: synthetic patients (one with 1,000 visits), staff and visits."""
+    with app_handle() as app:
+        database.upgrade(app)
+        if demo.demo_present(app) or (if_empty and clinics.clinic_count(app) > 0):
+            out.print("The demo clinic (or another clinic) is already there; nothing loaded.")
+        else:
+            with out.status("Loading the demo clinic…"):
+                demo.load_demo(app)
+            out.print(f"Loaded [bold]{demo.DEMO_CLINIC}[/bold].")
+        if demo.demo_present(app):
+            out.print("Demo sign-in (password for all: [bold]" + demo.DEMO_PASSWORD + "[/bold]):")
+            for email, _name, role in demo.STAFF:
+                note = " (sets up a second factor at first sign-in)" if role == "owner" else ""
+                out.print(f"  {role:<10} {email}{note}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
+) -> None:
+    """Serve the pages, the API and the FHIR endpoints."""
+    import uvicorn
+
+    s = load_settings()
+    with app_handle() as app:
+        database.upgrade(app)
+    h, p = host or s.host, port or s.port
+    out.print(f"sotchart on http://{h}:{p}  (Ctrl+C stops)")
+    uvicorn.run("sotchart.web.asgi:create", factory=True, host=h, port=p, workers=workers or s.workers,
+                log_level="warning", proxy_headers=False)
+
+
+# --- users ---
+
+@user_cli.command("add")
+def user_add(
+    email: str,
+    name: Annotated[str, typer.Option(help="Full name as shown in notes")],
+    role: Annotated[str, typer.Option(help="owner, clinician, assistant or researcher")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="SOTCHART_NEW_PASSWORD")],
+    clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
+) -> None:
+    """Add a staff account."""
+    with app_handle() as app:
+        clinic_id = clinic or (c.id if (c := clinics.first_clinic(app)) else None)
+        m = users.add_user(app, Actor.console(clinic_id), email=email, display_name=name, role=role,
+                           password=password, clinic_id=clinic_id)
+        out.print(f"Added {m.email} ({m.role}) to clinic {m.clinic_id}.")
+
+
+@user_cli.command("list")
+def user_list() -> None:
+    """List staff accounts."""
+    with app_handle() as app:
+        t = Table("clinic", "email", "name", "role", "2nd factor", "locked")
+        for m in users.list_users(app, Actor.console()):
+            t.add_row(str(m.clinic_id), m.email, m.display_name, m.role, "yes" if m.mfa else "no",
+                      "yes" if m.locked else "")
+        out.print(t)
+
+
+@user_cli.command("lock")
+def user_lock(email: str, unlock: Annotated[bool, typer.Option("--unlock", help="Unlock instead")] = False) -> None:
+    """Lock an account (ending its sessions), or unlock it."""
+    with app_handle() as app:
+        users.lock_user(app, Actor.console(), email, locked=not unlock)
+        out.print(f"{'Unlocked' if unlock else 'Locked'} {email}.")
+
+
+@user_cli.command("reset-mfa")
+def user_reset_mfa(email: str) -> None:
+    """Remove an account's second factor; it sets up a new one at next sign-in."""
+    with app_handle() as app:
+        users.reset_mfa(app, Actor.console(), email)
+        out.print(f"Second factor of {email} removed; a new one is set up at the next sign-in.")
+
+
+@user_cli.command("token")
+def user_token(email: str, name: Annotated[str, typer.Option(help="What the token is for")] = "script") -> None:
+    """Create a bearer token for scripts, acting as this account. Shown once."""
+    with app_handle() as app:
+        token = users.issue_token(app, Actor.console(), email, name)
+    print(token)
+
+
+# --- database ---
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema to the newest version."""
+    with app_handle() as app:
+        out.print(f"Schema at {database.upgrade(app)}.")
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Fail when the tables and the migrations disagree."""
+    with app_handle() as app:
+        report = database.check(app)
+    if report.ok:
+        out.print(f"Schema {report.current} matches the code.")
+        return
+    if report.current != report.head:
+        err.print(f"Schema is at {report.current or 'nothing'}, the code expects {report.head}: "
+                  "run `sotchart db upgrade`.")
+    for d in report.differences:
+        err.print(f"  drift: {d}")
+    raise typer.Exit(1)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the schema version."""
+    with app_handle() as app:
+        current, head = database.current(app)
+    out.print(f"current: {current or '(empty)'}  newest: {head}")
+
+
+# --- audit, backup, restore ---
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exits 1 naming the first bad entry."""
+    with app_handle() as app:
+        brk, n = audit.verify(app, Actor.console())
+    if brk:
+        fail(f"Audit log broken at entry {brk.seq}: {brk.reason}.")
+    out.print(f"Audit log intact: {n} entries.")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
+                    console=err, transient=True)
+
+
+@cli.command("backup")
+def backup_cmd(path: Path) -> None:
+    """Write a consistent copy of the whole database to PATH (a SQLite file), even while in use."""
+    with app_handle() as app, _progress() as bar:
+        task = bar.add_task("copying", total=None)
+        report = backup.backup(app, Actor.console(), path, lambda table, n: bar.update(task, advance=n,
+                                                                                       description=table))
+    out.print(f"Backup written to {report.path}: {sum(report.row_counts.values())} rows, "
+              f"{report.audit_entries} audit entries, chain verified.")
+
+
+@cli.command("restore")
+def restore_cmd(path: Path) -> None:
+    """Verify a backup (integrity and audit chain), then restore it."""
+    with app_handle() as app, _progress() as bar:
+        task = bar.add_task("restoring", total=None)
+        report = backup.restore(app, Actor.console(), path, lambda table, n: bar.update(task, advance=n,
+                                                                                        description=table))
+    out.print(f"Restored {sum(report.row_counts.values())} rows from {report.path}; audit chain verified.")
+
+
+def main() -> None:
+    cli()

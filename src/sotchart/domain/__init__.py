@@ -1,0 +1,1 @@
+"""The pure core: clinical rules and record shapes, with no database, web, I/O or clock."""

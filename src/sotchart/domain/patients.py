@@ -1,0 +1,80 @@
+"""A patient's registration data and the checks it must pass before it is stored."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sotchart.domain.errors import Problems
+
+SEXES = ("female", "male", "other", "unknown")
+MAX_NAME = 100
+MAX_TEXT = 2000
+_PHONE = re.compile(r"^[0-9+()\-. ]{5,30}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    family_name: str
+    given_name: str
+    birth_date: date
+    sex: str = "unknown"
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    external_id: str = ""  # e.g. a previous system's chart number
+
+
+# Latin letters that Unicode does not decompose into a base letter plus an accent.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"})
+
+
+def search_key(text: str) -> str:
+    """Name as searched: case and accents folded, so "Müller" is found by "mul" and "Łukasz" by "luk".
+    Other scripts are kept as they are, so a name in Japanese is found by its own characters."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_UNDECOMPOSED).strip()
+
+
+def check_details(details: PatientDetails, today: date) -> None:
+    """Raise InvalidInput naming every field to fix; `today` comes from the caller (the domain has no clock)."""
+    p = Problems()
+    for name, value in (("family_name", details.family_name), ("given_name", details.given_name)):
+        if not value.strip():
+            p.add(name, "Enter the name.")
+        elif len(value) > MAX_NAME:
+            p.add(name, f"Use at most {MAX_NAME} characters.")
+        elif any(unicodedata.category(c) == "Cc" for c in value):
+            p.add(name, "Remove control characters.")
+    if details.birth_date > today:
+        p.add("birth_date", "The date of birth is in the future; check the year.")
+    elif details.birth_date.year < today.year - 125:
+        p.add("birth_date", "The date of birth is more than 125 years ago; check the year.")
+    if details.sex not in SEXES:
+        p.add("sex", f"Choose one of: {', '.join(SEXES)}.")
+    if details.phone and not _PHONE.match(details.phone):
+        p.add("phone", "Use digits, spaces and + ( ) - . only (5 to 30 characters).")
+    if details.email and not _EMAIL.match(details.email):
+        p.add("email", "Enter an address like name@example.com.")
+    if len(details.address) > MAX_TEXT:
+        p.add("address", f"Use at most {MAX_TEXT} characters.")
+    if len(details.external_id) > 64:
+        p.add("external_id", "Use at most 64 characters.")
+    p.raise_if_any()
+
+
+ALERT_KINDS = ("allergy", "safety", "administrative")
+
+
+def check_alert(kind: str, text: str) -> None:
+    p = Problems()
+    if kind not in ALERT_KINDS:
+        p.add("kind", f"Choose one of: {', '.join(ALERT_KINDS)}.")
+    if not text.strip():
+        p.add("text", "Enter the alert text.")
+    elif len(text) > 500:
+        p.add("text", "Use at most 500 characters.")
+    p.raise_if_any()

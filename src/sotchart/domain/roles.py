@@ -1,0 +1,60 @@
+"""Who may do what: the role × action table that the one authorization layer enforces."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    CLINICIAN = "clinician"
+    ASSISTANT = "assistant"
+    RESEARCHER = "researcher"
+    # The operator at the server's console (the CLI); never a signed-in web user.
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    PATIENT_SEARCH = "patient.search"
+    PATIENT_READ = "patient.read"  # opening a chart: always audited
+    PATIENT_CREATE = "patient.create"
+    PATIENT_UPDATE = "patient.update"
+    VISIT_CREATE = "visit.create"
+    VISIT_UPDATE = "visit.update"
+    VISIT_SIGN = "visit.sign"
+    VISIT_MARK_IN_ERROR = "visit.mark-in-error"
+    EPISODE_WRITE = "episode.write"
+    DEIDENTIFIED_READ = "research.read"
+    USER_MANAGE = "user.manage"
+    AUDIT_READ = "audit.read"
+    BACKUP = "backup"
+    EXPORT = "export"
+
+
+_CLINICAL_READ = {Action.PATIENT_SEARCH, Action.PATIENT_READ}
+_FRONT_DESK = _CLINICAL_READ | {
+    Action.PATIENT_CREATE,
+    Action.PATIENT_UPDATE,
+    Action.VISIT_CREATE,
+    Action.EPISODE_WRITE,
+}
+_CLINICIAN = _FRONT_DESK | {
+    Action.VISIT_UPDATE,
+    Action.VISIT_SIGN,
+    Action.VISIT_MARK_IN_ERROR,
+    Action.DEIDENTIFIED_READ,
+}
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.OWNER: frozenset(_CLINICIAN | {Action.USER_MANAGE, Action.AUDIT_READ, Action.BACKUP, Action.EXPORT}),
+    Role.CLINICIAN: frozenset(_CLINICIAN),
+    # Assistants register patients and open visits; clinical entries and signing are the clinician's.
+    Role.ASSISTANT: frozenset(_FRONT_DESK),
+    # Researchers see de-identified data only: nothing that opens a chart or names a patient.
+    Role.RESEARCHER: frozenset({Action.DEIDENTIFIED_READ}),
+    Role.SYSTEM: frozenset(Action),
+}
+
+
+def allows(role: Role, action: Action) -> bool:
+    return action in PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,231 @@
+"""Signing in and out: passwords, the second factor, sessions, lockout and API tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from cryptography.fernet import Fernet, InvalidToken
+
+from sotchart.domain.errors import FieldProblem, InvalidInput, NotSignedIn
+from sotchart.domain.roles import Role
+from sotchart.services import passwords
+from sotchart.services.context import Actor, App, Unit
+from sotchart.store import clinics as clinic_store
+from sotchart.store import users as user_store
+
+SIGN_IN_FAILED = (
+    "Sign-in failed. Check the email address and password and try again. "
+    "After several failed tries an account is locked for a while; the clinic's owner can unlock it."
+)
+ISSUER = "sotchart"
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str  # the cookie value; only its hash is stored
+    csrf_token: str
+    mfa: str  # "" (done), "verify" (enter a code) or "enroll" (set up a code first)
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    actor: Actor
+    csrf_token: str
+    mfa: str
+    display_name: str
+    clinic_name: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _fernet(app: App) -> Fernet:
+    key = hashlib.sha256(app.settings.resolved_secret_key().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _mfa_state(app: App, user: dict[str, object]) -> str:
+    if user["mfa_enrolled_at"] is not None:
+        return "verify"
+    if user["role"] in app.settings.mfa_roles:
+        return "enroll"
+    return ""
+
+
+def _audit(app: App, u: Unit | None, action: str, user: dict[str, object] | None, outcome: str,
+           address: str, detail: str = "") -> None:
+    actor = Actor(
+        user_id=int(user["id"]) if user else None,  # type: ignore[call-overload]
+        clinic_id=int(user["clinic_id"]) if user else None,  # type: ignore[call-overload]
+        role=Role(str(user["role"])) if user else Role.SYSTEM,
+        label=str(user["email"]) if user else "unknown",
+        address=address,
+    )
+    if u is not None:
+        Unit(app, actor, u.conn, u.now).audit(action, "user", user["id"] if user else "", outcome=outcome,
+                                               detail=detail)
+        return
+    with app.db.transaction() as conn:
+        Unit(app, actor, conn, app.clock()).audit(action, "user", user["id"] if user else "", outcome=outcome,
+                                                  detail=detail)
+
+
+def sign_in(app: App, email: str, password: str, address: str) -> Session:
+    """A new session (a fresh id every time), or NotSignedIn with the same message for every failure."""
+    email = email.strip().lower()
+    if not email or not password or len(email) > 254 or len(password) > 1024:
+        raise NotSignedIn(SIGN_IN_FAILED)
+    now = app.clock()
+    with app.db.transaction() as conn:
+        user = user_store.by_email(conn, email)
+    if user is None:
+        passwords.verify(passwords.dummy_hash(), password)
+        _audit(app, None, "sign-in", None, "failure", address, "unknown account")
+        raise NotSignedIn(SIGN_IN_FAILED)
+    locked = user["disabled_at"] is not None or (user["locked_until"] is not None and user["locked_until"] > now)
+    # Verify even when locked, so a locked account answers in the same time as any other failure.
+    good = passwords.verify(user["password_hash"], password)
+    with app.db.transaction() as conn:
+        u = Unit(app, Actor.console(), conn, now)
+        if locked or not good:
+            if not locked:
+                s = app.settings
+                user_store.record_failure(conn, user["id"], now, s.lockout_attempts,
+                                          now + timedelta(minutes=s.lockout_minutes))
+            _audit(app, u, "sign-in", user, "failure", address, "locked" if locked else "wrong password")
+        else:
+            changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+            if passwords.needs_rehash(user["password_hash"]):
+                changes["password_hash"] = passwords.rehash(password)
+            user_store.set_fields(conn, user["id"], now, **changes)
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            mfa = _mfa_state(app, user)
+            user_store.create_session(conn, session_hash=_digest(token), user_id=user["id"], csrf_token=csrf,
+                                      mfa_passed=not mfa, now=now, address=address)
+            _audit(app, u, "sign-in", user, "success" if not mfa else "password-ok", address)
+            return Session(token, csrf, mfa)
+    raise NotSignedIn(SIGN_IN_FAILED)
+
+
+def current_session(app: App, token: str | None, address: str) -> SessionUser | None:
+    """The session's user, or None when it is unknown, ended, idle too long or too old."""
+    if not token or len(token) > 200:
+        return None
+    now = app.clock()
+    s = app.settings
+    with app.db.transaction() as conn:
+        sess = user_store.get_session(conn, _digest(token))
+        if sess is None:
+            return None
+        idle = now - sess["last_seen_at"] > timedelta(minutes=s.session_idle_minutes)
+        too_old = now - sess["created_at"] > timedelta(hours=s.session_max_hours)
+        user = user_store.get(conn, sess["user_id"])
+        if idle or too_old or user is None or user["disabled_at"] is not None:
+            user_store.end_session(conn, sess["id"], now)
+            return None
+        # Touch at most every 15 s: the idle clock stays accurate without a write per request.
+        if now - sess["last_seen_at"] > timedelta(seconds=15):
+            user_store.touch_session(conn, sess["id"], now)
+        clinic = clinic_store.get(conn, user["clinic_id"])
+    mfa = "" if sess["mfa_passed"] else _mfa_state(app, user)
+    actor = Actor(user["id"], user["clinic_id"], Role(user["role"]), user["email"], address)
+    return SessionUser(actor, sess["csrf_token"], mfa, user["display_name"], clinic["name"] if clinic else "")
+
+
+def sign_out(app: App, token: str | None, address: str) -> None:
+    if not token:
+        return
+    now = app.clock()
+    with app.db.transaction() as conn:
+        sess = user_store.get_session(conn, _digest(token))
+        if sess is None:
+            return
+        user_store.end_session(conn, sess["id"], now)
+        user = user_store.get(conn, sess["user_id"])
+        _audit(app, Unit(app, Actor.console(), conn, now), "sign-out", user, "success", address)
+
+
+# --- second factor (TOTP) ---
+
+def begin_enrollment(app: App, token: str) -> tuple[str, str]:
+    """A new TOTP secret for the session's user, kept until a code from it is confirmed: (secret, otpauth URI)."""
+    now = app.clock()
+    with app.db.transaction() as conn:
+        sess = user_store.get_session(conn, _digest(token))
+        if sess is None:
+            raise NotSignedIn("Your session has ended. Sign in again.")
+        user = user_store.get(conn, sess["user_id"])
+        assert user is not None
+        if user["mfa_enrolled_at"] is not None:
+            raise InvalidInput("A second factor is already set up. Ask the owner to reset it if the device is lost.")
+        secret = pyotp.random_base32()
+        user_store.set_fields(conn, user["id"], now, mfa_secret=_fernet(app).encrypt(secret.encode()).decode())
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user["email"], issuer_name=ISSUER)
+    return secret, uri
+
+
+def check_code(app: App, token: str, code: str, address: str) -> None:
+    """Verify a six-digit code for the session (confirming enrollment on first use)."""
+    now = app.clock()
+    code = "".join(ch for ch in code if ch.isdigit())
+    with app.db.transaction() as conn:
+        sess = user_store.get_session(conn, _digest(token))
+        if sess is None:
+            raise NotSignedIn("Your session has ended. Sign in again.")
+        user = user_store.get(conn, sess["user_id"])
+        assert user is not None
+        secret = _secret(app, user)
+        ok = bool(secret) and len(code) == 6 and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+        u = Unit(app, Actor.console(), conn, now)
+        if not ok:
+            _audit(app, u, "sign-in.mfa", user, "failure", address)
+        else:
+            if user["mfa_enrolled_at"] is None:
+                user_store.set_fields(conn, user["id"], now, mfa_enrolled_at=now)
+                _audit(app, u, "mfa.enroll", user, "success", address)
+            user_store.set_session_mfa(conn, sess["id"], True)
+            _audit(app, u, "sign-in", user, "success", address, "second factor")
+            return
+    raise InvalidInput("That code did not match.",
+                       [FieldProblem("code", "Enter the 6-digit code your authenticator app shows now.")])
+
+
+def _secret(app: App, user: dict[str, object]) -> str:
+    if not user["mfa_secret"]:
+        return ""
+    try:
+        return _fernet(app).decrypt(str(user["mfa_secret"]).encode()).decode()
+    except InvalidToken:
+        return ""
+
+
+def current_code(app: App, email: str) -> str:
+    """The code a user's authenticator would show now (for the demo sign-in and for tests)."""
+    with app.db.transaction() as conn:
+        user = user_store.by_email(conn, email.lower())
+    if not user or not user["mfa_secret"]:
+        raise InvalidInput(f"{email} has no second factor set up.")
+    return pyotp.TOTP(_secret(app, user)).at(app.clock())
+
+
+# --- API tokens for scripts ---
+
+def actor_for_token(app: App, token: str, address: str) -> Actor | None:
+    if not token or len(token) > 200:
+        return None
+    with app.db.transaction() as conn:
+        user = user_store.user_for_token(conn, _digest(token))
+    if user is None or user["disabled_at"] is not None:
+        return None
+    return Actor(user["id"], user["clinic_id"], Role(user["role"]), user["email"], address)
+
+
+def new_token_value() -> tuple[str, str]:
+    token = "sot_" + secrets.token_urlsafe(32)
+    return token, _digest(token)

@@ -1,0 +1,112 @@
+"""Backing up the whole database while it is in use, and restoring a verified copy."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sotchart.domain.audit import ChainBreak, verify_chain
+from sotchart.domain.errors import Conflict, InvalidInput
+from sotchart.domain.roles import Action
+from sotchart.services.context import Actor, App, unit
+from sotchart.store import Database, migrate
+from sotchart.store import audit as audit_store
+from sotchart.store import backup as backup_store
+from sotchart.store.backup import Progress
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    row_counts: dict[str, int]
+    audit_entries: int
+
+
+def _verify_copy(path: Path) -> tuple[dict[str, int], int]:
+    """Refuse a copy that is damaged, from a newer sotchart, or whose audit chain is broken."""
+    if not path.is_file():
+        raise InvalidInput(f"No backup file at {path}. Give the path of a file made by `sotchart backup`.")
+    ok, message = backup_store.integrity_ok(path)
+    if not ok:
+        raise InvalidInput(f"The backup {path} is damaged: {message}. Nothing was changed.")
+    copy = Database(f"sqlite:///{path}")
+    try:
+        current = migrate.current_revision(copy)
+        if current is None:
+            raise InvalidInput(f"{path} is not a sotchart backup (no schema version). Nothing was changed.")
+        if current != migrate.head_revision():
+            raise InvalidInput(f"{path} has schema {current}, this sotchart expects {migrate.head_revision()}. "
+                               "Restore with the sotchart version that made it. Nothing was changed.")
+        with copy.engine.connect() as conn:
+            head_seq, head_hash = audit_store.head(conn)
+            entries = list(audit_store.iter_entries(conn))
+            brk: ChainBreak | None = verify_chain(iter(entries), head_seq, head_hash)
+            counts = backup_store.row_counts(conn)
+    finally:
+        copy.dispose()
+    if brk:
+        raise InvalidInput(f"The backup's audit log is broken at entry {brk.seq}: {brk.reason}. Nothing was changed.")
+    return counts, len(entries)
+
+
+def backup(app: App, actor: Actor, dest: Path, progress: Progress | None = None) -> BackupReport:
+    dest = dest.resolve()
+    if dest.exists():
+        raise Conflict(f"{dest} already exists. Choose a new file name; backups are never overwritten.")
+    if not dest.parent.is_dir():
+        raise InvalidInput(f"The folder {dest.parent} does not exist. Create it or choose another path.")
+    with unit(app, actor, Action.BACKUP, "database") as u:
+        u.audit("backup", "database", "", detail=f"to {dest.name}")
+    tmp = dest.with_name(dest.name + ".partial")
+    try:
+        if app.db.is_sqlite:
+            backup_store.sqlite_online_copy(app.db, tmp)
+        else:
+            target = Database(f"sqlite:///{tmp}")
+            try:
+                migrate.upgrade(target)
+                src = app.db.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+                try:
+                    with src.begin(), target.transaction() as dst:
+                        backup_store.copy_rows(src, dst, progress)
+                finally:
+                    src.close()
+            finally:
+                target.dispose()
+        counts, n_audit = _verify_copy(tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return BackupReport(dest, counts, n_audit)
+
+
+def restore(app: App, actor: Actor, source: Path, progress: Progress | None = None) -> BackupReport:
+    """Verify first; then SQLite is overwritten in place (its old content kept beside it), and PostgreSQL
+    is filled only when empty, so a restore never mixes two databases' rows."""
+    source = source.resolve()
+    counts, n_audit = _verify_copy(source)
+    migrate.upgrade(app.db)
+    if app.db.is_sqlite:
+        keep = Path(str(app.db.url.database) + ".before-restore-" + datetime.now().strftime("%Y%m%d%H%M%S"))  # noqa: DTZ005 - a local file name
+        backup_store.sqlite_online_copy(app.db, keep)
+        backup_store.sqlite_online_restore(source, app.db)
+    else:
+        with app.db.transaction() as conn:
+            existing = backup_store.row_counts(conn)
+        if any(existing.values()):
+            raise Conflict("The PostgreSQL database already holds records. Restore into a new, empty database "
+                           "(create it, point SOTCHART_DATABASE_URL at it, run `sotchart db upgrade`). Nothing was changed.")
+        copy = Database(f"sqlite:///{source}")
+        try:
+            with copy.engine.connect() as src, app.db.transaction() as dst:
+                backup_store.copy_rows(src, dst, progress)
+                backup_store.reset_sequences(dst)
+        finally:
+            copy.dispose()
+    with unit(app, actor, Action.BACKUP, "database") as u:
+        u.audit("restore", "database", "", detail=f"from {source.name}")
+    return BackupReport(source, counts, n_audit)
+
+

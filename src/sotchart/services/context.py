@@ -1,0 +1,98 @@
+"""What every use case runs with: the database, the settings, a clock, and who is acting."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sotchart.domain.errors import Forbidden, NotFound, NotSignedIn
+from sotchart.domain.roles import Action, Role, allows
+from sotchart.settings import Settings
+from sotchart.store import Database
+from sotchart.store import audit as audit_store
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """The running application's handles; built once by create_app or the CLI, never at import time."""
+
+    settings: Settings
+    db: Database
+    clock: Callable[[], datetime] = system_clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> App:
+        return cls(settings=settings, db=Database(settings.resolved_database_url))
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, a script's token, or the operator at the console."""
+
+    user_id: int | None
+    clinic_id: int | None
+    role: Role
+    label: str
+    address: str = ""
+
+    @classmethod
+    def console(cls, clinic_id: int | None = None) -> Actor:
+        return cls(None, clinic_id, Role.SYSTEM, f"console:{getpass.getuser()}", "local")
+
+
+@dataclass
+class Unit:
+    """One use case's transaction, with the audit events that commit (or roll back) with it."""
+
+    app: App
+    actor: Actor
+    conn: Any
+    now: datetime
+    _events: int = field(default=0)
+
+    def require(self, action: Action) -> None:
+        if not allows(self.actor.role, action):
+            raise Forbidden(f"Your role ({self.actor.role.value}) does not allow this ({action.value}). "
+                            "Ask the clinic's owner if you need it.")
+
+    def clinic_id(self) -> int:
+        if self.actor.clinic_id is None:
+            raise Forbidden("Choose a clinic for this action.")
+        return self.actor.clinic_id
+
+    def audit(self, action: str, record_type: str, record_id: object, *, patient_id: int | None = None,
+              outcome: str = "success", detail: str = "") -> None:
+        audit_store.append(
+            self.conn, at=self.now, clinic_id=self.actor.clinic_id, actor_id=self.actor.user_id,
+            actor_label=self.actor.label, action=action, record_type=record_type, record_id=str(record_id),
+            patient_id=patient_id, outcome=outcome, address=self.actor.address, detail=detail,
+        )
+        self._events += 1
+
+
+@contextmanager
+def unit(app: App, actor: Actor, action: Action | str, record_type: str, record_id: object = "") -> Iterator[Unit]:
+    """Run a use case in one transaction; a denial is rolled back and then audited on its own."""
+    now = app.clock()
+    try:
+        with app.db.transaction() as conn:
+            u = Unit(app, actor, conn, now)
+            if isinstance(action, Action):
+                u.require(action)
+            yield u
+    except (Forbidden, NotFound, NotSignedIn) as denial:
+        with app.db.transaction() as conn:
+            Unit(app, actor, conn, now).audit(
+                str(action), record_type, record_id, outcome="denied", detail=type(denial).__name__)
+        raise

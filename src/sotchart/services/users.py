@@ -1,0 +1,125 @@
+"""Managing staff accounts: add, list, lock, unlock, reset the second factor, issue script tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from sotchart.domain.roles import Action, Role
+from sotchart.services import auth, passwords
+from sotchart.services.context import Actor, App, unit
+from sotchart.store import clinics as clinic_store
+from sotchart.store import users as user_store
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+STAFF_ROLES = ("owner", "clinician", "assistant", "researcher")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    clinic_id: int
+    email: str
+    display_name: str
+    role: str
+    mfa: bool
+    locked: bool
+
+
+def _view(row: dict[str, object], now: datetime) -> StaffMember:
+    locked_until = row["locked_until"]
+    locked = row["disabled_at"] is not None or (isinstance(locked_until, datetime) and locked_until > now)
+    return StaffMember(int(row["id"]), int(row["clinic_id"]), str(row["email"]),  # type: ignore[call-overload]
+                       str(row["display_name"]), str(row["role"]), row["mfa_enrolled_at"] is not None, locked)
+
+
+def check_new_account(email: str, display_name: str, role: str, password: str) -> None:
+    """Every problem with a new account at once, before anything is written."""
+    problems = []
+    if not _EMAIL.match(email.strip().lower()):
+        problems.append(FieldProblem("email", "Enter an address like name@clinic.example."))
+    if role not in STAFF_ROLES:
+        problems.append(FieldProblem("role", f"Choose one of: {', '.join(STAFF_ROLES)}."))
+    if not display_name.strip() or len(display_name) > 200:
+        problems.append(FieldProblem("display_name", "Enter a name of at most 200 characters."))
+    try:
+        passwords.check_strength(password)
+    except InvalidInput as e:
+        problems.extend(e.problems)
+    if problems:
+        raise InvalidInput("The new account needs fixing.", problems)
+
+
+def add_user(app: App, actor: Actor, *, email: str, display_name: str, role: str, password: str,
+             clinic_id: int | None = None) -> StaffMember:
+    email = email.strip().lower()
+    check_new_account(email, display_name, role, password)
+    pw_hash = passwords.hash_password(password)
+    target_clinic = clinic_id if actor.role == Role.SYSTEM and clinic_id else actor.clinic_id
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        if target_clinic is None or clinic_store.get(u.conn, target_clinic) is None:
+            raise InvalidInput("Choose an existing clinic for the account.",
+                               [FieldProblem("clinic", "Run `sotchart init` first, or pass --clinic ID.")])
+        if user_store.by_email(u.conn, email):
+            raise Conflict(f"An account with the email {email} already exists.")
+        uid = user_store.create(u.conn, clinic_id=target_clinic, email=email, display_name=display_name.strip(),
+                                role=role, password_hash=pw_hash, now=u.now)
+        u.audit("user.create", "user", uid, detail=f"role={role}")
+        return _view(user_store.get(u.conn, uid) or {}, u.now)
+
+
+def list_users(app: App, actor: Actor) -> list[StaffMember]:
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        clinic = None if actor.role == Role.SYSTEM else actor.clinic_id
+        return [_view(r, u.now) for r in user_store.list_for_clinic(u.conn, clinic)]
+
+
+def _target(u, email: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    row = user_store.by_email(u.conn, email.strip().lower())
+    if row is None or (u.actor.role != Role.SYSTEM and row["clinic_id"] != u.actor.clinic_id):
+        raise NotFound(f"No account with the email {email.strip().lower()} in this clinic.")
+    return row
+
+
+def lock_user(app: App, actor: Actor, email: str, *, locked: bool = True) -> None:
+    """Locking ends every session of the account at once; unlocking also clears failed attempts."""
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        row = _target(u, email)
+        if locked:
+            user_store.set_fields(u.conn, row["id"], u.now, disabled_at=u.now)
+            user_store.end_all_sessions(u.conn, row["id"], u.now)
+        else:
+            user_store.set_fields(u.conn, row["id"], u.now, disabled_at=None, locked_until=None, failed_attempts=0)
+        u.audit("user.lock" if locked else "user.unlock", "user", row["id"])
+
+
+def reset_mfa(app: App, actor: Actor, email: str) -> None:
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        row = _target(u, email)
+        user_store.set_fields(u.conn, row["id"], u.now, mfa_secret=None, mfa_enrolled_at=None)
+        user_store.end_all_sessions(u.conn, row["id"], u.now)
+        u.audit("user.reset-mfa", "user", row["id"])
+
+
+def change_role(app: App, actor: Actor, email: str, role: str) -> None:
+    if role not in STAFF_ROLES:
+        raise InvalidInput("Unknown role.", [FieldProblem("role", f"Choose one of: {', '.join(STAFF_ROLES)}.")])
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        row = _target(u, email)
+        user_store.set_fields(u.conn, row["id"], u.now, role=role)
+        user_store.end_all_sessions(u.conn, row["id"], u.now)
+        u.audit("user.role", "user", row["id"], detail=f"{row['role']}->{role}")
+
+
+def issue_token(app: App, actor: Actor, email: str, name: str) -> str:
+    """A bearer token for scripts, shown once; only its hash is kept."""
+    if not name.strip() or len(name) > 100:
+        raise InvalidInput("Name the token (at most 100 characters), e.g. the script that will use it.")
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        row = _target(u, email)
+        token, digest = auth.new_token_value()
+        tid = user_store.create_token(u.conn, user_id=row["id"], name=name.strip(), token_hash=digest, now=u.now)
+        u.audit("user.token", "api_token", tid, detail=f"for user {row['id']}")
+        return token

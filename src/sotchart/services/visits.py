@@ -1,0 +1,191 @@
+"""Opening, editing, signing and withdrawing visits, and episodes of care."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
+from sotchart.domain.roles import Action
+from sotchart.domain.visits import VISIT_KINDS, VisitStatus, check_transition, is_editable
+from sotchart.services.context import Actor, App, unit
+from sotchart.store import patients as patient_store
+from sotchart.store import visits as visit_store
+
+MAX_NOTE = 50_000
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: int
+    patient_id: int
+    episode_id: int | None
+    visit_date: date
+    kind: str
+    status: str
+    complaint: str
+    note: str
+    status_reason: str
+    signed_at: datetime | None
+    signed_by: int | None
+    version: int
+    created_at: datetime
+    created_by: int | None
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "patient_id": self.patient_id, "episode_id": self.episode_id,
+            "visit_date": self.visit_date.isoformat(), "kind": self.kind, "status": self.status,
+            "complaint": self.complaint, "note": self.note, "status_reason": self.status_reason,
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None, "signed_by": self.signed_by,
+            "version": self.version, "created_at": self.created_at.isoformat(), "created_by": self.created_by,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+def _visit(row: dict[str, Any]) -> Visit:
+    return Visit(**{k: row[k] for k in Visit.__dataclass_fields__})
+
+
+def _check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+    values: dict[str, Any] = {}
+    if "visit_date" in data or not partial:
+        raw = str(data.get("visit_date") or today.isoformat())
+        try:
+            d = date.fromisoformat(raw)
+            if d > today + timedelta(days=1):
+                problems.append(FieldProblem("visit_date", "The visit date is in the future; use today or earlier."))
+            elif d < today - timedelta(days=365 * 100):
+                problems.append(FieldProblem("visit_date", "The visit date is too far in the past; check the year."))
+            values["visit_date"] = d
+        except ValueError:
+            problems.append(FieldProblem("visit_date", "Enter the date as YYYY-MM-DD."))
+    if "kind" in data or not partial:
+        kind = data.get("kind") or "follow-up"
+        if kind not in VISIT_KINDS:
+            problems.append(FieldProblem("kind", f"Choose one of: {', '.join(VISIT_KINDS)}."))
+        values["kind"] = kind
+    for name, limit in (("complaint", 500), ("note", MAX_NOTE)):
+        if name in data:
+            v = data[name]
+            if not isinstance(v, str):
+                problems.append(FieldProblem(name, "Enter text."))
+            elif len(v) > limit:
+                problems.append(FieldProblem(name, f"Use at most {limit} characters."))
+            else:
+                values[name] = v
+    if problems:
+        raise InvalidInput("Some entries need fixing.", problems)
+    return values
+
+
+def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) -> Visit:
+    with unit(app, actor, Action.VISIT_CREATE, "visit") as u:
+        if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
+            raise NotFound("No such patient in this clinic.")
+        values = _check_fields(data, u.now.date(), partial=False)
+        episode_id = data.get("episode_id")
+        if episode_id is not None:
+            ep = visit_store.get_episode(u.conn, u.clinic_id(), int(episode_id))
+            if ep is None or ep["patient_id"] != patient_id:
+                raise InvalidInput("The episode of care is not this patient's.",
+                                   [FieldProblem("episode_id", "Choose one of this patient's episodes.")])
+            values["episode_id"] = ep["id"]
+        values["clinician_id"] = actor.user_id
+        vid = visit_store.create(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values,
+                                 actor_id=actor.user_id, now=u.now)
+        u.audit("visit.create", "visit", vid, patient_id=patient_id)
+        return _visit(visit_store.get(u.conn, u.clinic_id(), vid) or {})
+
+
+def get_visit(app: App, actor: Actor, visit_id: int) -> Visit:
+    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id) as u:
+        row = visit_store.get(u.conn, u.clinic_id(), visit_id)
+        if row is None:
+            raise NotFound("No such visit in this clinic.")
+        u.audit("visit.read", "visit", visit_id, patient_id=row["patient_id"])
+        return _visit(row)
+
+
+def _load_for_change(u: Any, visit_id: int, if_match: int | None) -> dict[str, Any]:
+    row = visit_store.get(u.conn, u.clinic_id(), visit_id)
+    if row is None:
+        raise NotFound("No such visit in this clinic.")
+    if if_match is not None and if_match != row["version"]:
+        raise StaleVersion("This visit was changed by someone else after you opened it. "
+                           "Reload to see their changes; nothing of yours was saved yet.")
+    return row
+
+
+def update_visit(app: App, actor: Actor, visit_id: int, data: dict[str, Any], if_match: int | None) -> Visit:
+    with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
+        row = _load_for_change(u, visit_id, if_match)
+        if not is_editable(VisitStatus(row["status"])):
+            raise Conflict("This note is signed and locked. Record an amendment to change it.")
+        values = _check_fields(data, u.now.date(), partial=True)
+        if not visit_store.update_if_version(u.conn, clinic_id=u.clinic_id(), visit_id=visit_id,
+                                             expected_version=row["version"], values=values,
+                                             actor_id=actor.user_id, now=u.now):
+            raise StaleVersion("This visit was changed by someone else while you saved. Reload and try again.")
+        u.audit("visit.update", "visit", visit_id, patient_id=row["patient_id"],
+                detail="fields=" + ",".join(sorted(values)))
+        return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
+
+
+def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> Visit:
+    with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
+        row = _load_for_change(u, visit_id, if_match)
+        check_transition(VisitStatus(row["status"]), VisitStatus.SIGNED)
+        if not row["note"].strip() and not row["complaint"].strip():
+            raise InvalidInput("The note is empty.",
+                               [FieldProblem("note", "Write the note (or the complaint) before signing.")])
+        visit_store.update_if_version(u.conn, clinic_id=u.clinic_id(), visit_id=visit_id,
+                                      expected_version=row["version"],
+                                      values={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
+                                      actor_id=actor.user_id, now=u.now)
+        u.audit("visit.sign", "visit", visit_id, patient_id=row["patient_id"])
+        return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
+
+
+def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if_match: int | None) -> Visit:
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput("Say why this visit was entered in error.",
+                           [FieldProblem("reason", "Give a reason of 1 to 500 characters.")])
+    with unit(app, actor, Action.VISIT_MARK_IN_ERROR, "visit", visit_id) as u:
+        row = _load_for_change(u, visit_id, if_match)
+        check_transition(VisitStatus(row["status"]), VisitStatus.ENTERED_IN_ERROR)
+        visit_store.update_if_version(u.conn, clinic_id=u.clinic_id(), visit_id=visit_id,
+                                      expected_version=row["version"],
+                                      values={"status": "entered-in-error", "status_reason": reason},
+                                      actor_id=actor.user_id, now=u.now)
+        u.audit("visit.entered-in-error", "visit", visit_id, patient_id=row["patient_id"])
+        return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
+
+
+def start_episode(app: App, actor: Actor, patient_id: int, complaint: str, start: str = "") -> int:
+    complaint = complaint.strip()
+    problems = []
+    if not complaint or len(complaint) > 200:
+        problems.append(FieldProblem("complaint", "Name the complaint (1 to 200 characters)."))
+    try:
+        start_date = date.fromisoformat(start) if start else None
+    except ValueError:
+        problems.append(FieldProblem("start_date", "Use YYYY-MM-DD."))
+        start_date = None
+    if problems:
+        raise InvalidInput("The episode of care needs fixing.", problems)
+    with unit(app, actor, Action.EPISODE_WRITE, "episode") as u:
+        if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
+            raise NotFound("No such patient in this clinic.")
+        if start_date and start_date > u.now.date():
+            raise InvalidInput("The episode starts in the future.",
+                               [FieldProblem("start_date", "Use today or an earlier date.")])
+        eid = visit_store.create_episode(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id,
+                                         complaint=complaint, start_date=start_date or u.now.date(),
+                                         actor_id=actor.user_id, now=u.now)
+        u.audit("episode.create", "episode", eid, patient_id=patient_id)
+        return eid

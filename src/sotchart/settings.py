@@ -1,0 +1,103 @@
+"""Every setting sotchart reads, declared once with its default and help text (docs/settings.md lists them)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+ROLES = ("owner", "clinician", "assistant", "researcher")
+
+
+class Settings(BaseSettings):
+    """Read from `SOTCHART_*` environment variables; each field's description is its documentation."""
+
+    model_config = SettingsConfigDict(env_prefix="SOTCHART_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = Field(
+        "development",
+        description="`production` refuses to start with a missing or placeholder secret key.",
+    )
+    data_dir: Path = Field(
+        Path("./data"),
+        description="Folder for the SQLite database, the generated secret key and backups.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database. Unset: SQLite in the data folder. "
+        "PostgreSQL: `postgresql+psycopg://user:password@host/dbname`.",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Key that protects second-factor secrets. Unset in development: generated once "
+        "and kept in the data folder. Required in production.",
+    )
+    session_idle_minutes: int = Field(
+        15, ge=1, le=720, description="Minutes without a request after which a signed-in session ends."
+    )
+    session_max_hours: int = Field(
+        12, ge=1, le=72, description="Hours after sign-in after which a session ends however active it is."
+    )
+    lockout_attempts: int = Field(
+        5, ge=3, le=10, description="Failed sign-ins in a row that lock an account (at most 10)."
+    )
+    lockout_minutes: int = Field(
+        15, ge=1, le=1440, description="Minutes an account stays locked after too many failed sign-ins."
+    )
+    mfa_required_roles: str = Field(
+        "owner",
+        description="Comma-separated roles that must use a second factor (TOTP) to sign in. "
+        "Owners always must.",
+    )
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie only over HTTPS. Turn on behind a TLS proxy."
+    )
+    max_body_bytes: int = Field(
+        1_000_000, ge=10_000, description="Largest request body accepted, in bytes; larger gets 413."
+    )
+    host: str = Field("127.0.0.1", description="Address `sotchart serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `sotchart serve` listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Server worker processes for `sotchart serve`.")
+    page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
+
+    @field_validator("mfa_required_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        roles = {r.strip() for r in value.split(",") if r.strip()}
+        unknown = roles - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown role(s) {sorted(unknown)}; use some of {', '.join(ROLES)}")
+        return ",".join(sorted(roles | {"owner"}))
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> Settings:
+        if self.environment == "production" and (self.secret_key or "").strip() in PLACEHOLDER_SECRETS:
+            raise ValueError("SOTCHART_SECRET_KEY must be set to a long random value in production")
+        return self
+
+    @property
+    def mfa_roles(self) -> frozenset[str]:
+        return frozenset(self.mfa_required_roles.split(","))
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'sotchart.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or in development one generated once and kept beside the database."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key

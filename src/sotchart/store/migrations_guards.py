@@ -1,0 +1,67 @@
+"""Database triggers that keep the promises the code makes, even against a stray SQL statement:
+clinical rows are never deleted, a signed note's text never changes, the audit log only grows."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+NO_DELETE = ("clinic", "app_user", "patient", "patient_alert", "episode", "visit")
+_SIGNED_NOTE_CHANGED = (
+    "OLD.status <> 'draft' AND (NEW.note IS DISTINCT FROM OLD.note "
+    "OR NEW.visit_date IS DISTINCT FROM OLD.visit_date OR NEW.patient_id IS DISTINCT FROM OLD.patient_id)"
+)
+
+
+def install_guards(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for table in NO_DELETE:
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER guard_{table}_no_delete BEFORE DELETE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'clinical rows are never deleted: mark {table} entered-in-error'); END"
+            )
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER guard_audit_no_{verb.lower()} BEFORE {verb} ON audit_event "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+            )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER guard_visit_signed BEFORE UPDATE ON visit WHEN "
+            + _SIGNED_NOTE_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
+            + " BEGIN SELECT RAISE(ABORT, 'a signed note never changes: record an amendment'); END"
+        )
+        return
+    # %% because the driver reads a lone % as a parameter placeholder.
+    conn.exec_driver_sql(
+        """
+        CREATE FUNCTION sotchart_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '%%', TG_ARGV[0]; END $$
+        """
+    )
+    for table in NO_DELETE:
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER guard_{table}_no_delete BEFORE DELETE ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION sotchart_refuse('clinical rows are never deleted: mark {table} entered-in-error')"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER guard_{table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "EXECUTE FUNCTION sotchart_refuse('clinical rows are never deleted')"
+        )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER guard_audit_append_only BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW "
+        "EXECUTE FUNCTION sotchart_refuse('the audit log is append-only')"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER guard_visit_signed BEFORE UPDATE ON visit FOR EACH ROW WHEN ("
+        + _SIGNED_NOTE_CHANGED
+        + ") EXECUTE FUNCTION sotchart_refuse('a signed note never changes: record an amendment')"
+    )
+
+
+def remove_guards(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        for table in NO_DELETE:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_delete")
+        for name in ("guard_audit_no_update", "guard_audit_no_delete", "guard_visit_signed"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    conn.exec_driver_sql("DROP FUNCTION IF EXISTS sotchart_refuse() CASCADE")

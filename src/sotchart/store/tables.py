@@ -1,0 +1,201 @@
+"""The schema as SQLAlchemy Core tables; the migrations build it, `sotchart db check` compares the two."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from sotchart.store.types import UtcDateTime
+
+SEARCH_KEY = String(100).with_variant(String(100, collation="C"), "postgresql")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _who_and_when() -> list[Column[object]]:
+    """Every clinical row says who made it and when, and who changed it last and when."""
+    return [
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("created_by", Integer, ForeignKey("app_user.id"), nullable=True),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Column("updated_by", Integer, ForeignKey("app_user.id"), nullable=True),
+    ]
+
+
+clinic = Table(
+    "clinic",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False, index=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("mfa_secret", String(400), nullable=True),  # encrypted with the secret key
+    Column("mfa_enrolled_at", UtcDateTime, nullable=True),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Column("disabled_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("role in ('owner','clinician','assistant','researcher')", name="role"),
+)
+
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie value, never the value
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("mfa_passed", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("address", String(64), nullable=False, server_default=""),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+patient = Table(
+    "patient",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("chart_number", String(20), nullable=False),
+    Column("family_name", String(100), nullable=False),
+    Column("given_name", String(100), nullable=False),
+    # Binary collation on both databases, so a prefix search is an index range scan.
+    Column("family_key", SEARCH_KEY, nullable=False),
+    Column("given_key", SEARCH_KEY, nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(10), nullable=False),
+    Column("phone", String(30), nullable=False, server_default=""),
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("external_id", String(64), nullable=False, server_default=""),
+    Column("status", String(20), nullable=False, server_default="active"),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_who_and_when(),
+    UniqueConstraint("clinic_id", "chart_number", name="uq_patient_chart_number"),
+    Index("ix_patient_family_search", "clinic_id", "family_key", "given_key"),
+    Index("ix_patient_given_search", "clinic_id", "given_key"),
+    Index("ix_patient_birth_date", "clinic_id", "birth_date"),
+    Index("ix_patient_external_id", "clinic_id", "external_id"),
+)
+
+patient_alert = Table(
+    "patient_alert",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("text", String(500), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    *_who_and_when(),
+)
+
+episode = Table(
+    "episode",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False, index=True),
+    Column("complaint", String(200), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("status", String(20), nullable=False, server_default="active"),
+    *_who_and_when(),
+)
+
+visit = Table(
+    "visit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("episode_id", Integer, ForeignKey("episode.id"), nullable=True),
+    Column("clinician_id", Integer, ForeignKey("app_user.id"), nullable=True),
+    Column("visit_date", Date, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("status", String(20), nullable=False, server_default="draft"),
+    Column("complaint", String(500), nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("status_reason", String(500), nullable=False, server_default=""),
+    Column("signed_at", UtcDateTime, nullable=True),
+    Column("signed_by", Integer, ForeignKey("app_user.id"), nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_who_and_when(),
+    Index("ix_visit_patient_date", "patient_id", "visit_date", "id"),
+    Index("ix_visit_clinic_date", "clinic_id", "visit_date"),
+)
+
+audit_event = Table(
+    "audit_event",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),  # ISO text, hashed exactly as stored
+    Column("clinic_id", Integer, nullable=True),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor_label", String(254), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("record_type", String(30), nullable=False),
+    Column("record_id", String(40), nullable=False),
+    Column("patient_id", Integer, nullable=True),
+    Column("outcome", String(20), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("detail", String(500), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_patient", "patient_id", "seq"),
+    Index("ix_audit_clinic_at", "clinic_id", "at"),
+)
+
+# The chain's newest entry, updated in the same transaction as every append: it serialises appends
+# and lets `audit verify` notice when the newest entries were cut off.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+CLINICAL_TABLES = ("clinic", "patient", "patient_alert", "episode", "visit")

@@ -1,0 +1,1 @@
+"""The HTTP surfaces: HTML pages, the JSON API (and later FHIR), all over the same services."""

@@ -1,0 +1,77 @@
+"""The application factory: nothing is built until create_app(settings) is called."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from sotchart import __version__
+from sotchart.services.context import App
+from sotchart.settings import Settings
+from sotchart.web import errors
+from sotchart.web.api import router as api_router
+from sotchart.web.deps import SignInRequired
+from sotchart.web.middleware import BodyLimit, SecurityHeaders
+from sotchart.web.pages import router as pages_router
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, app_handle: App | None = None) -> FastAPI:
+    settings = settings or Settings()
+    handle = app_handle or App.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if app_handle is None:  # a handle passed in belongs to the caller
+            handle.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="sotchart",
+        version=__version__,
+        summary="The clinical system for chiropractors who practise Sacro Occipital Technique.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.sotchart = handle
+    errors.install(app)
+
+    @app.exception_handler(SignInRequired)
+    async def _to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        if request.headers.get("hx-request"):
+            # htmx follows redirects inside the fragment; make it load the sign-in page whole instead.
+            return Response(status_code=204, headers={"HX-Redirect": "/sign-in"})
+        return RedirectResponse("/sign-in?next=" + _safe_next(target), status_code=303)
+
+    app.include_router(api_router.router)
+    app.include_router(pages_router.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    # Outermost first: size is checked before anything reads the body.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _safe_next(path: str) -> str:
+    from urllib.parse import quote
+
+    # Only local paths: an attacker's link must not bounce a signed-in user to another site.
+    if not path.startswith("/") or path.startswith("//"):
+        path = "/"
+    return quote(path, safe="/")

@@ -1,0 +1,84 @@
+"""Every error becomes an answer a person can act on: problem+json for the API, a page for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sotchart.domain.errors import FieldProblem, SotchartError
+
+log = logging.getLogger("sotchart.web")
+
+_HTTP_HINTS = {
+    404: "There is no page or record at this address. Check the link, or search for the patient.",
+    405: "This address does not accept that kind of request.",
+    413: "The request is too large. Shorten the text or send a smaller file.",
+    415: "Send JSON (Content-Type: application/json) or a form.",
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/fhir/", "/openapi.json")):
+        return True
+    return "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+def problem(status: int, title: str, detail: str, problems: list[FieldProblem] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if problems:
+        body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def install(app: FastAPI) -> None:
+    from sotchart.web.pages.render import error_page  # the page renderer imports templates lazily
+
+    @app.exception_handler(SotchartError)
+    async def _sotchart(request: Request, exc: SotchartError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 and wants_json(request) else None
+        if wants_json(request):
+            return problem(exc.status, exc.title, exc.detail, exc.problems, headers)
+        return error_page(request, exc.status, exc.title, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for err in exc.errors():
+            msg = str(err.get("msg", "is not valid"))
+            problems.append(FieldProblem(_field_name(tuple(err.get("loc", ()))), msg))
+        detail = "Some entries need fixing: " + "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+        if wants_json(request):
+            return problem(422, "Some entries need fixing", detail, problems)
+        return error_page(request, 422, "Some entries need fixing", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
+            else _HTTP_HINTS.get(exc.status_code, "The request could not be completed.")
+        title = {404: "Not found", 405: "Not allowed here", 413: "Too large"}.get(exc.status_code, "Request problem")
+        if wants_json(request):
+            return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
+        return error_page(request, exc.status_code, title, detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        detail = "Something went wrong on the server and nothing was changed. Try again; if it keeps happening, " \
+                 "tell the clinic's administrator the time it happened."
+        if wants_json(request):
+            return problem(500, "Server error", detail)
+        return error_page(request, 500, "Server error", detail)

@@ -1,0 +1,1 @@
+"""The HTML pages: server-rendered Jinja2 with htmx, every form usable without JavaScript."""

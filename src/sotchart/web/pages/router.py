@@ -1,0 +1,225 @@
+"""Routes of the HTML pages: sign-in, patient search, registration, the chart and the visit."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from typing import Annotated
+from urllib.parse import unquote
+
+import segno
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sotchart.domain.errors import Conflict, InvalidInput, NotSignedIn, StaleVersion
+from sotchart.domain.patients import ALERT_KINDS, SEXES
+from sotchart.domain.roles import Action, allows
+from sotchart.services import auth, patients, visits
+from sotchart.web.deps import (
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    AppDep,
+    PageUser,
+    check_csrf,
+    client_address,
+    session_user,
+)
+from sotchart.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _local(next_path: str) -> str:
+    path = unquote(next_path or "/")
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+def _set_session_cookie(request: Request, response: Response, token: str) -> None:
+    app = request.app.state.sotchart
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=app.settings.cookie_secure,
+                        max_age=app.settings.session_max_hours * 3600, path="/")
+
+
+# --- sign-in ---
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: Annotated[str, Query(max_length=500)] = "/") -> Response:  # noqa: A002
+    pre = secrets.token_urlsafe(24)
+    resp = render(request, "sign_in.html", next=_local(next), pre_token=pre, error="", email="", user=None)
+    resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
+    return resp
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request, app: AppDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    pre_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+) -> Response:
+    check_csrf(request, request.cookies.get(PRE_SESSION_COOKIE, "") or "-", pre_token)
+    try:
+        session = auth.sign_in(app, email, password, client_address(request))
+    except NotSignedIn as e:
+        pre = secrets.token_urlsafe(24)
+        resp = render(request, "sign_in.html", status_code=401, next=_local(next), pre_token=pre,
+                      error=e.detail, email=email, user=None)
+        resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
+        return resp
+    target = {"verify": "/sign-in/code", "enroll": "/sign-in/enroll"}.get(session.mfa, _local(next))
+    resp = RedirectResponse(target, status_code=303)
+    _set_session_cookie(request, resp, session.token)
+    resp.delete_cookie(PRE_SESSION_COOKIE, path="/sign-in")
+    return resp
+
+
+def _pending(request: Request) -> auth.SessionUser:
+    su = session_user(request)
+    if su is None:
+        raise NotSignedIn("Your sign-in has ended. Sign in again.")
+    return su
+
+
+@router.get("/sign-in/code")
+def code_page(request: Request) -> Response:
+    su = session_user(request)
+    if su is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    return render(request, "mfa_code.html", user=None, error="")
+
+
+@router.post("/sign-in/code")
+def code_submit(request: Request, app: AppDep, code: Annotated[str, Form(max_length=20)] = "",
+                csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    su = _pending(request)
+    check_csrf(request, su.csrf_token, csrf_token)
+    try:
+        auth.check_code(app, request.cookies.get(SESSION_COOKIE, ""), code, client_address(request))
+    except InvalidInput as e:
+        return render(request, "mfa_code.html", status_code=422, user=None, error=e.problems[0].message)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/sign-in/enroll")
+def enroll_page(request: Request, app: AppDep) -> Response:
+    su = session_user(request)
+    if su is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    secret, uri = auth.begin_enrollment(app, request.cookies.get(SESSION_COOKIE, ""))
+    buf = io.StringIO()
+    segno.make(uri, error="m").save(buf, kind="svg", scale=4, xmldecl=False, svgns=True, title="Code to scan")
+    return render(request, "mfa_enroll.html", user=None, secret=secret, qr_svg=buf.getvalue(), error="")
+
+
+@router.post("/sign-in/enroll")
+def enroll_submit(request: Request, app: AppDep, code: Annotated[str, Form(max_length=20)] = "",
+                  csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    return code_submit(request, app, code, csrf_token)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, app: AppDep, user: PageUser) -> Response:
+    auth.sign_out(app, request.cookies.get(SESSION_COOKIE), client_address(request))
+    resp = RedirectResponse("/sign-in", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+# --- patients ---
+
+@router.get("/")
+def home(user: PageUser) -> Response:
+    return RedirectResponse("/patients", status_code=303)
+
+
+@router.get("/patients")
+def patient_search(request: Request, app: AppDep, user: PageUser,
+                   q: Annotated[str, Query(max_length=200)] = "",
+                   birth_date: Annotated[str, Query(max_length=10)] = "") -> Response:
+    query = patients.SearchQuery.parse(q, birth_date)
+    found = patients.search_patients(app, user.actor, query)
+    template = "_patient_results.html" if request.headers.get("hx-request") else "patients.html"
+    return render(request, template, q=q, birth_date=birth_date, found=found, searched=bool(q or birth_date),
+                  can_register=allows(user.actor.role, Action.PATIENT_CREATE))
+
+
+@router.get("/patients/new")
+def new_patient_page(request: Request, user: PageUser) -> Response:
+    return render(request, "patient_new.html", values={}, problems={}, sexes=SEXES)
+
+
+@router.post("/patients/new")
+async def new_patient(request: Request, app: AppDep, user: PageUser) -> Response:
+    form = await request.form()
+    data = {k: str(form.get(k, "")) for k in patients.DETAIL_FIELDS}
+    try:
+        p = patients.register_patient(app, user.actor, data)
+    except InvalidInput as e:
+        return render(request, "patient_new.html", status_code=422, values=data,
+                      problems={pr.field: pr.message for pr in e.problems}, sexes=SEXES, summary=e.detail)
+    return RedirectResponse(f"/patients/{p.id}", status_code=303)
+
+
+@router.get("/patients/{patient_id}")
+def chart(request: Request, app: AppDep, user: PageUser, patient_id: RecordId,
+          before: Annotated[str | None, Query(max_length=40)] = None) -> Response:
+    c = patients.open_chart(app, user.actor, patient_id, before)
+    if request.headers.get("hx-request") and before:
+        return render(request, "_visit_rows.html", chart=c)
+    return render(request, "chart.html", chart=c, alert_kinds=ALERT_KINDS,
+                  can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
+                  can_visit=allows(user.actor.role, Action.VISIT_CREATE))
+
+
+@router.post("/patients/{patient_id}/alerts")
+async def add_alert(request: Request, app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
+    form = await request.form()
+    patients.add_alert(app, user.actor, patient_id, str(form.get("kind", "")), str(form.get("text", "")))
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/visits")
+async def start_visit(request: Request, app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
+    form = await request.form()
+    v = visits.create_visit(app, user.actor, patient_id, {
+        "kind": str(form.get("kind", "follow-up")), "complaint": str(form.get("complaint", ""))})
+    return RedirectResponse(f"/visits/{v.id}", status_code=303)
+
+
+@router.get("/visits/{visit_id}")
+def visit_page(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
+    v = visits.get_visit(app, user.actor, visit_id)
+    return render(request, "visit.html", visit=v, problems={},
+                  can_sign=allows(user.actor.role, Action.VISIT_SIGN),
+                  can_edit=allows(user.actor.role, Action.VISIT_UPDATE))
+
+
+@router.post("/visits/{visit_id}")
+async def visit_action(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
+    form = await request.form()
+    action = str(form.get("action", "save"))
+    version = int(str(form.get("version", "0")) or 0) or None
+    try:
+        if action == "sign":
+            visits.update_visit(app, user.actor, visit_id, {"note": str(form.get("note", ""))}, version)
+            visits.sign_visit(app, user.actor, visit_id, None)
+        elif action == "entered-in-error":
+            visits.mark_entered_in_error(app, user.actor, visit_id, str(form.get("reason", "")), version)
+        else:
+            visits.update_visit(app, user.actor, visit_id, {
+                "note": str(form.get("note", "")), "complaint": str(form.get("complaint", ""))}, version)
+    except (InvalidInput, StaleVersion, Conflict) as e:
+        # Re-show the page with what was typed still in the box: nothing typed is lost to an error.
+        v = visits.get_visit(app, user.actor, visit_id)
+        return render(request, "visit.html", status_code=422, visit=v, summary=e.detail,
+                      problems={p.field: p.message for p in e.problems}, draft_note=str(form.get("note", "")),
+                      can_sign=allows(user.actor.role, Action.VISIT_SIGN),
+                      can_edit=allows(user.actor.role, Action.VISIT_UPDATE))
+    return RedirectResponse(f"/visits/{visit_id}", status_code=303)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return HTMLResponse("", status_code=204)

@@ -1,0 +1,96 @@
+"""Registering, finding and opening patients, on both databases."""
+
+from datetime import date
+
+import pytest
+
+from sotchart.domain.errors import Forbidden, InvalidInput, NotFound, StaleVersion
+from sotchart.services import patients
+from sotchart.services.context import App
+from tests import factories
+
+
+def test_register_then_find_by_name_prefix_dob_and_chart_number(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="Łukasiewicz", given_name="Zofia", birth_date="1975-02-03")
+    actor = c.actor("clinician")
+    by_prefix = patients.search_patients(app, actor, patients.SearchQuery.parse("luka"))
+    assert [x.id for x in by_prefix] == [p.id]
+    by_pair = patients.search_patients(app, actor, patients.SearchQuery.parse("lukasiewicz, zo"))
+    assert [x.id for x in by_pair] == [p.id]
+    by_dob = patients.search_patients(app, actor, patients.SearchQuery.parse("", "1975-02-03"))
+    assert p.id in [x.id for x in by_dob]
+    by_dmy = patients.search_patients(app, actor, patients.SearchQuery.parse("03/02/1975"))
+    assert p.id in [x.id for x in by_dmy]
+    by_chart = patients.search_patients(app, actor, patients.SearchQuery.parse(p.chart_number))
+    assert [x.id for x in by_chart] == [p.id]
+    assert patients.search_patients(app, actor, patients.SearchQuery.parse("lukz")) == []
+
+
+def test_search_never_crosses_clinics(app: App) -> None:
+    a, b = factories.clinic_with_staff(app), factories.clinic_with_staff(app)
+    factories.patient(app, a, family_name="Onlyinclinica")
+    assert patients.search_patients(app, b.actor("owner"), patients.SearchQuery.parse("onlyinclinica")) == []
+
+
+def test_chart_of_another_clinic_is_not_found_and_the_denial_is_audited(app: App) -> None:
+    a, b = factories.clinic_with_staff(app), factories.clinic_with_staff(app)
+    p = factories.patient(app, a)
+    with pytest.raises(NotFound):
+        patients.open_chart(app, b.actor("owner"), p.id)
+
+
+def test_researcher_cannot_open_a_chart(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    with pytest.raises(Forbidden):
+        patients.open_chart(app, c.actor("researcher"), p.id)
+
+
+def test_bad_input_names_every_field_and_stores_nothing(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    with pytest.raises(InvalidInput) as e:
+        patients.register_patient(app, c.actor("assistant"),
+                                  {"family_name": "", "given_name": "A", "birth_date": "31/31/2020"})
+    assert {p.field for p in e.value.problems} == {"birth_date"}
+    with pytest.raises(InvalidInput) as e:
+        patients.register_patient(app, c.actor("assistant"),
+                                  {"family_name": "", "given_name": "A", "birth_date": "2999-01-01"})
+    assert {p.field for p in e.value.problems} == {"family_name", "birth_date"}
+    assert patients.search_patients(app, c.actor("owner"), patients.SearchQuery.parse("", "2999-01-01")) == []
+
+
+def test_update_with_a_stale_version_is_refused_and_changes_nothing(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, phone="+1 555 0100")
+    updated = patients.update_patient(app, c.actor("assistant"), p.id, {"phone": "+1 555 0199"}, p.version)
+    assert updated.version == p.version + 1
+    with pytest.raises(StaleVersion):
+        patients.update_patient(app, c.actor("assistant"), p.id, {"phone": "+1 555 0111"}, p.version)
+    chart = patients.open_chart(app, c.actor("clinician"), p.id)
+    assert chart.patient.phone == "+1 555 0199"
+
+
+def test_chart_pages_a_long_history_without_gaps(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    for day in range(1, 121):
+        factories.visit(app, c, p.id, visit_date=date(2025, 1, 1).replace(day=1).fromordinal(
+            date(2025, 1, 1).toordinal() + day).isoformat())
+    seen, cursor = [], None
+    while True:
+        chart = patients.open_chart(app, c.actor("clinician"), p.id, cursor)
+        seen += [v["id"] for v in chart.visits]
+        cursor = chart.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == 120 == len(set(seen))
+    assert chart.visit_summary["count"] == 120
+
+
+def test_html_in_a_name_is_stored_as_typed(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="<script>alert(1)</script>", given_name="'; DROP TABLE patient;--")
+    chart = patients.open_chart(app, c.actor("clinician"), p.id)
+    assert chart.patient.family_name == "<script>alert(1)</script>"
+    assert chart.patient.given_name == "'; DROP TABLE patient;--"

@@ -1,0 +1,84 @@
+"""Visits: drafts change, signed notes never do, withdrawn visits stay on record."""
+
+import pytest
+from sqlalchemy import text
+
+from sotchart.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
+from sotchart.services import visits
+from sotchart.services.context import App
+from tests import factories
+
+
+def test_draft_edit_sign_then_locked(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id)
+    v = visits.update_visit(app, c.actor("clinician"), v.id, {"note": "S: better"}, v.version)
+    signed = visits.sign_visit(app, c.actor("clinician"), v.id, v.version)
+    assert signed.status == "signed" and signed.signed_at is not None
+    with pytest.raises(Conflict, match="signed and locked"):
+        visits.update_visit(app, c.actor("clinician"), v.id, {"note": "changed"}, None)
+    assert visits.get_visit(app, c.actor("clinician"), v.id).note == "S: better"
+
+
+def test_the_database_itself_refuses_to_change_a_signed_note(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, note="original")
+    visits.sign_visit(app, c.actor("clinician"), v.id, None)
+    with pytest.raises(Exception, match="signed note never changes"), app.db.transaction() as conn:
+        conn.execute(text("UPDATE visit SET note = 'tampered' WHERE id = :id"), {"id": v.id})
+    assert visits.get_visit(app, c.actor("clinician"), v.id).note == "original"
+
+
+def test_clinical_rows_cannot_be_deleted(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    with pytest.raises(Exception, match="never deleted"), app.db.transaction() as conn:
+        conn.execute(text("DELETE FROM patient WHERE id = :id"), {"id": p.id})
+
+
+def test_empty_note_cannot_be_signed(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, complaint="")
+    with pytest.raises(InvalidInput) as e:
+        visits.sign_visit(app, c.actor("clinician"), v.id, None)
+    assert e.value.problems[0].field == "note"
+
+
+def test_entered_in_error_needs_a_reason_and_keeps_the_row(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, note="wrong patient")
+    with pytest.raises(InvalidInput):
+        visits.mark_entered_in_error(app, c.actor("clinician"), v.id, " ", None)
+    w = visits.mark_entered_in_error(app, c.actor("clinician"), v.id, "Charted on the wrong patient", None)
+    assert w.status == "entered-in-error" and w.status_reason == "Charted on the wrong patient"
+
+
+def test_stale_version_is_refused(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id)
+    visits.update_visit(app, c.actor("clinician"), v.id, {"note": "first"}, v.version)
+    with pytest.raises(StaleVersion):
+        visits.update_visit(app, c.actor("clinician"), v.id, {"note": "second"}, v.version)
+
+
+def test_assistant_cannot_sign_and_other_clinic_cannot_see(app: App) -> None:
+    a, b = factories.clinic_with_staff(app), factories.clinic_with_staff(app)
+    p = factories.patient(app, a)
+    v = factories.visit(app, a, p.id, note="x")
+    with pytest.raises(Forbidden):
+        visits.sign_visit(app, a.actor("assistant"), v.id, None)
+    with pytest.raises(NotFound):
+        visits.get_visit(app, b.actor("clinician"), v.id)
+
+
+def test_future_visit_date_is_refused(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    with pytest.raises(InvalidInput) as e:
+        factories.visit(app, c, p.id, visit_date="2999-01-01")
+    assert e.value.problems[0].field == "visit_date"
