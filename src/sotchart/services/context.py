@@ -51,6 +51,13 @@ class Actor:
         return cls(None, clinic_id, Role.SYSTEM, f"console:{getpass.getuser()}", "local")
 
 
+def require(actor: Actor, action: Action) -> None:
+    """The role check on its own, for a surface that shows a blank form before any record is touched."""
+    if not allows(actor.role, action):
+        raise Forbidden(f"Your role ({actor.role.value}) does not allow this ({action.value}). "
+                        "Ask the clinic's owner if you need it.")
+
+
 @dataclass
 class Unit:
     """One use case's transaction, with the audit events that commit (or roll back) with it."""
@@ -62,9 +69,7 @@ class Unit:
     _events: int = field(default=0)
 
     def require(self, action: Action) -> None:
-        if not allows(self.actor.role, action):
-            raise Forbidden(f"Your role ({self.actor.role.value}) does not allow this ({action.value}). "
-                            "Ask the clinic's owner if you need it.")
+        require(self.actor, action)
 
     def clinic_id(self) -> int:
         if self.actor.clinic_id is None:

@@ -15,6 +15,7 @@ from sotchart.domain.errors import Conflict, InvalidInput, NotSignedIn, StaleVer
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
 from sotchart.services import auth, patients, visits
+from sotchart.services.context import require
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
@@ -108,9 +109,9 @@ def enroll_page(request: Request, app: AppDep) -> Response:
     if su is None:
         return RedirectResponse("/sign-in", status_code=303)
     secret, uri = auth.begin_enrollment(app, request.cookies.get(SESSION_COOKIE, ""))
-    buf = io.StringIO()
+    buf = io.BytesIO()
     segno.make(uri, error="m").save(buf, kind="svg", scale=4, xmldecl=False, svgns=True, title="Code to scan")
-    return render(request, "mfa_enroll.html", user=None, secret=secret, qr_svg=buf.getvalue(), error="")
+    return render(request, "mfa_enroll.html", user=None, secret=secret, qr_svg=buf.getvalue().decode(), error="")
 
 
 @router.post("/sign-in/enroll")
@@ -147,6 +148,7 @@ def patient_search(request: Request, app: AppDep, user: PageUser,
 
 @router.get("/patients/new")
 def new_patient_page(request: Request, user: PageUser) -> Response:
+    require(user.actor, Action.PATIENT_CREATE)
     return render(request, "patient_new.html", values={}, problems={}, sexes=SEXES)
 
 

@@ -1,0 +1,48 @@
+"""Helpers for driving the app over HTTP in tests: sign in as a role, read forms' CSRF tokens."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from sotchart.services import auth
+from sotchart.services.context import App
+from sotchart.web.app import create_app
+from tests.factories import PASSWORD
+
+
+def client(app: App) -> TestClient:
+    return TestClient(create_app(app.settings, app_handle=app), raise_server_exceptions=False,
+                      follow_redirects=False)
+
+
+def html(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def sign_in_form(c: TestClient) -> str:
+    page = c.get("/sign-in")
+    return str(html(page).select_one("input[name=pre_token]")["value"])
+
+
+def sign_in(c: TestClient, email: str, password: str = PASSWORD, app: App | None = None):  # type: ignore[no-untyped-def]
+    pre = sign_in_form(c)
+    r = c.post("/sign-in", data={"email": email, "password": password, "pre_token": pre, "next": "/"})
+    if r.status_code == 303 and r.headers["location"] in ("/sign-in/code", "/sign-in/enroll") and app is not None:
+        _pass_second_factor(c, app, email, r.headers["location"])
+    return r
+
+
+def _pass_second_factor(c: TestClient, app: App, email: str, where: str) -> None:
+    page = c.get(where)
+    token = str(html(page).select_one("input[name=csrf_token]")["value"])
+    code = auth.current_code(app, email)
+    r = c.post(where, data={"code": code, "csrf_token": token})
+    assert r.status_code == 303, r.text
+
+
+def csrf(c: TestClient) -> str:
+    page = c.get("/patients")
+    el = html(page).select_one("input[name=csrf_token]")
+    assert el is not None, page.text[:500]
+    return str(el["value"])

@@ -1,0 +1,155 @@
+"""Every route × every role × two clinics: a user of one clinic never sees or changes another's records,
+and each role gets exactly what the policy table allows. A route missing from ROUTES fails the test, so
+a new route cannot skip the matrix."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+
+from sotchart.domain.roles import Action, Role, allows
+from sotchart.services import patients, users, visits
+from sotchart.services.context import Actor, App
+from sotchart.web.app import create_app
+from tests import factories
+from tests.support import web
+
+# (method, path) → (the action it needs, or None for any signed-in user / public, a request body)
+ALERT = {"kind": "safety", "text": "matrix alert"}
+ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
+    ("GET", "/api/v1/me"): (None, None),
+    ("GET", "/api/v1/patients"): (Action.PATIENT_SEARCH, None),
+    ("POST", "/api/v1/patients"): (Action.PATIENT_CREATE,
+                                   {"family_name": "Matrixnew", "given_name": "A", "birth_date": "1990-01-01"}),
+    ("GET", "/api/v1/patients/{patient_id}"): (Action.PATIENT_READ, None),
+    ("PATCH", "/api/v1/patients/{patient_id}"): (Action.PATIENT_UPDATE, {"phone": "+1 555 0000"}),
+    ("POST", "/api/v1/patients/{patient_id}/alerts"): (Action.PATIENT_UPDATE, ALERT),
+    ("POST", "/api/v1/patients/{patient_id}/episodes"): (Action.EPISODE_WRITE, {"complaint": "matrix"}),
+    ("GET", "/api/v1/patients/{patient_id}/visits"): (Action.PATIENT_READ, None),
+    ("POST", "/api/v1/patients/{patient_id}/visits"): (Action.VISIT_CREATE, {"complaint": "matrix"}),
+    ("GET", "/api/v1/visits/{visit_id}"): (Action.PATIENT_READ, None),
+    ("PATCH", "/api/v1/visits/{visit_id}"): (Action.VISIT_UPDATE, {"note": "matrix"}),
+    ("POST", "/api/v1/visits/{visit_id}/sign"): (Action.VISIT_SIGN, None),
+    ("POST", "/api/v1/visits/{visit_id}/entered-in-error"): (Action.VISIT_MARK_IN_ERROR, {"reason": "matrix"}),
+    ("GET", "/"): (None, None),
+    ("GET", "/patients"): (Action.PATIENT_SEARCH, None),
+    ("GET", "/patients/new"): (Action.PATIENT_CREATE, None),
+    ("POST", "/patients/new"): (Action.PATIENT_CREATE,
+                                {"family_name": "Matrixpage", "given_name": "A", "birth_date": "1990-01-01"}),
+    ("GET", "/patients/{patient_id}"): (Action.PATIENT_READ, None),
+    ("POST", "/patients/{patient_id}/alerts"): (Action.PATIENT_UPDATE, ALERT),
+    ("POST", "/patients/{patient_id}/visits"): (Action.VISIT_CREATE, {"kind": "follow-up"}),
+    ("GET", "/visits/{visit_id}"): (Action.PATIENT_READ, None),
+    ("POST", "/visits/{visit_id}"): (Action.VISIT_UPDATE, {"action": "save", "note": "matrix"}),
+    ("POST", "/sign-out"): (None, {}),
+}
+PUBLIC = {("GET", "/sign-in"), ("POST", "/sign-in"), ("GET", "/sign-in/code"), ("POST", "/sign-in/code"),
+          ("GET", "/sign-in/enroll"), ("POST", "/sign-in/enroll"), ("GET", "/healthz"), ("GET", "/favicon.ico"),
+          ("GET", "/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect")}
+ROLES = ("owner", "clinician", "assistant", "researcher")
+SECRET_NAME = "Zzmatrixsecret"
+
+
+def all_routes(app: App) -> set[tuple[str, str]]:
+    found = set()
+    for r in create_app(app.settings, app_handle=app).routes:
+        if isinstance(r, APIRoute) or hasattr(r, "methods"):
+            for m in getattr(r, "methods", set()) - {"HEAD", "OPTIONS"}:
+                found.add((m, r.path))
+    return found
+
+
+def test_every_route_is_in_the_matrix(app: App) -> None:
+    missing = all_routes(app) - set(ROUTES) - PUBLIC
+    assert not missing, f"add these routes to the access matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def two_clinics(app: App):  # type: ignore[no-untyped-def]
+    a, b = factories.clinic_with_staff(app), factories.clinic_with_staff(app)
+    p = factories.patient(app, a, family_name=SECRET_NAME, given_name="Hidden")
+    v = factories.visit(app, a, p.id, note="secret note text")
+    return a, b, p, v
+
+
+def _clients(app: App, clinic: factories.ClinicWithStaff) -> dict[str, dict]:
+    out = {}
+    for role in ROLES:
+        page_client = web.client(app)
+        web.sign_in(page_client, clinic.emails[role], app=app)
+        token = users.issue_token(app, Actor.console(clinic.id), clinic.emails[role], "matrix")
+        out[role] = {"page": page_client, "token": token}
+    return out
+
+
+def _call(entry: dict, method: str, path: str, body: dict | None):  # type: ignore[no-untyped-def]
+    if path.startswith("/api/"):
+        return entry["page"].request(method, path, json=body if method != "GET" else None,
+                                     headers={"Authorization": f"Bearer {entry['token']}"})
+    client = entry["page"]
+    if method == "GET":
+        return client.get(path)
+    token = web.html(client.get("/patients")).select_one("input[name=csrf_token]")
+    data = dict(body or {})
+    if token is not None:
+        data["csrf_token"] = str(token["value"])
+    return client.post(path, data=data)
+
+
+def _fill(path: str, patient_id: int, visit_id: int) -> str:
+    return path.replace("{patient_id}", str(patient_id)).replace("{visit_id}", str(visit_id))
+
+
+def test_no_route_lets_another_clinic_see_or_change_a_record(app: App, two_clinics) -> None:  # type: ignore[no-untyped-def]
+    a, b, p, v = two_clinics
+    before = patients.open_chart(app, a.actor("owner"), p.id)
+    intruders = _clients(app, b)
+    for (method, path), (_action, body) in ROUTES.items():
+        if "{" not in path:
+            continue
+        for role, entry in intruders.items():
+            r = _call(entry, method, _fill(path, p.id, v.id), body)
+            assert r.status_code in (403, 404), f"{role} of clinic B got {r.status_code} on {method} {path}"
+            assert SECRET_NAME not in r.text and "secret note text" not in r.text
+    # Searches and listings of clinic B never show clinic A's patient.
+    for role, entry in intruders.items():
+        for url in ("/api/v1/patients?q=zzmatrix", "/patients?q=zzmatrix"):
+            r = _call(entry, "GET", url, None)
+            assert SECRET_NAME not in r.text, f"{role} of clinic B found clinic A's patient via {url}"
+    after = patients.open_chart(app, a.actor("owner"), p.id)
+    assert after.patient.version == before.patient.version and after.alerts == before.alerts
+    assert after.visit_summary == before.visit_summary
+    assert visits.get_visit(app, a.actor("owner"), v.id).status == "draft"
+
+
+def test_each_role_gets_what_the_policy_allows_in_its_own_clinic(app: App, two_clinics) -> None:  # type: ignore[no-untyped-def]
+    a, _b, p, _v = two_clinics
+    staff = _clients(app, a)
+    for (method, path), (action, body) in ROUTES.items():
+        if path == "/sign-out":
+            continue
+        for role, entry in staff.items():
+            # A fresh draft per call, so signing or withdrawing one does not change the next call's answer.
+            v = factories.visit(app, a, p.id, note="matrix note")
+            r = _call(entry, method, _fill(path, p.id, v.id), body)
+            expected = action is None or allows(Role(role), action)
+            if expected:
+                assert r.status_code in (200, 201, 303), f"{role} should be allowed {method} {path}: {r.status_code}"
+                if r.status_code == 303:
+                    assert not r.headers["location"].startswith("/sign-in")
+            else:
+                assert r.status_code == 403, f"{role} should be refused {method} {path}: {r.status_code}"
+                assert SECRET_NAME not in r.text
+
+
+def test_signed_out_callers_get_nothing(app: App, two_clinics) -> None:  # type: ignore[no-untyped-def]
+    _a, _b, p, v = two_clinics
+    anon = web.client(app)
+    for (method, path), (_action, body) in ROUTES.items():
+        url = _fill(path, p.id, v.id)
+        r = anon.request(method, url, json=body) if path.startswith("/api/") else \
+            (anon.get(url) if method == "GET" else anon.post(url, data=body or {}))
+        assert r.status_code in (401, 303, 403), f"anonymous got {r.status_code} on {method} {path}"
+        if r.status_code == 303:
+            assert r.headers["location"].startswith("/sign-in")
+        assert SECRET_NAME not in r.text

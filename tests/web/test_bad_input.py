@@ -1,0 +1,135 @@
+"""Malformed, oversized and hostile input: a clear 4xx saying what to fix, never a 500, nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from sotchart.services import users
+from sotchart.services.context import Actor, App
+from tests import factories
+from tests.support import web
+
+
+@pytest.fixture
+def api(app: App):  # type: ignore[no-untyped-def]
+    c = factories.clinic_with_staff(app)
+    token = users.issue_token(app, Actor.console(c.id), c.emails["clinician"], "tests")
+    client = web.client(app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return c, client
+
+
+def _is_problem(r, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["detail"] and "Traceback" not in r.text
+    return body
+
+
+def _count(client, q: str) -> int:  # type: ignore[no-untyped-def]
+    return len(client.get("/api/v1/patients", params={"q": q}).json()["patients"])
+
+
+GOOD = {"family_name": "Inputcheck", "given_name": "Sam", "birth_date": "1970-07-07"}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"birth_date": "1970-13-45"}, "birth_date"),
+    ({"birth_date": "next tuesday"}, "birth_date"),
+    ({"birth_date": "2999-01-01"}, "birth_date"),
+    ({"family_name": "x" * 101}, "family_name"),
+    ({"family_name": ""}, "family_name"),
+    ({"sex": "robot"}, "sex"),
+    ({"email": "not-an-email"}, "email"),
+    ({"unexpected": "field"}, "unexpected"),
+])
+def test_bad_patient_fields_are_named_and_nothing_is_stored(api, change: dict, field: str) -> None:  # type: ignore[no-untyped-def]
+    _c, client = api
+    body = _is_problem(client.post("/api/v1/patients", json={**GOOD, **change}), 422)
+    assert field in {e["field"] for e in body["errors"]}
+    assert _count(client, "inputcheck") == 0
+
+
+def test_ten_megabyte_name_is_refused_before_it_is_read(api) -> None:  # type: ignore[no-untyped-def]
+    _c, client = api
+    body = _is_problem(client.post("/api/v1/patients", json={**GOOD, "family_name": "x" * 10_000_000}), 413)
+    assert "larger than" in body["detail"]
+    assert _count(client, "x") == 0
+
+
+def test_ten_megabyte_form_is_refused(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    web.sign_in(client, c.emails["assistant"])
+    r = client.post("/patients/new", data={**GOOD, "family_name": "x" * 10_000_000, "csrf_token": web.csrf(client)})
+    assert r.status_code == 413
+
+
+def test_malformed_json_and_wrong_types(api) -> None:  # type: ignore[no-untyped-def]
+    _c, client = api
+    _is_problem(client.post("/api/v1/patients", content=b"{not json", headers={"content-type": "application/json"}),
+                422)
+    _is_problem(client.post("/api/v1/patients", json=[1, 2, 3]), 422)
+    _is_problem(client.post("/api/v1/patients", json={**GOOD, "family_name": {"$gt": ""}}), 422)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/patients/0", "/api/v1/patients/-1", "/api/v1/patients/abc",
+                                  "/api/v1/patients/99999999999999999999", "/api/v1/visits/1%27%20OR%201=1"])
+def test_bad_ids_are_clear_errors(api, path: str) -> None:  # type: ignore[no-untyped-def]
+    _c, client = api
+    r = client.get(path)
+    assert r.status_code in (404, 422)
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_sql_and_script_are_kept_as_text_and_shown_as_text(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    evil = '<img src=x onerror="alert(1)">'
+    r = client.post("/patients/new", data={"family_name": evil, "given_name": "Robert'); DROP TABLE patient;--",
+                                           "birth_date": "1990-01-01", "csrf_token": web.csrf(client)})
+    assert r.status_code == 303
+    chart = client.get(r.headers["location"])
+    soup = web.html(chart)
+    assert soup.select_one("img[onerror]") is None
+    assert evil in soup.select_one("#patient-name").text
+    search = web.html(client.get("/patients", params={"q": "<img"}))
+    assert search.select_one("img[onerror]") is None
+    assert evil in search.select_one("a.patient-link").text
+
+
+def test_stale_if_match_is_412_and_changes_nothing(api) -> None:  # type: ignore[no-untyped-def]
+    _c, client = api
+    created = client.post("/api/v1/patients", json=GOOD)
+    pid, etag = created.json()["id"], created.headers["etag"]
+    ok = client.patch(f"/api/v1/patients/{pid}", json={"phone": "+1 555 0101"}, headers={"If-Match": etag})
+    assert ok.status_code == 200 and ok.headers["etag"] != etag
+    stale = client.patch(f"/api/v1/patients/{pid}", json={"phone": "+1 555 0202"}, headers={"If-Match": etag})
+    _is_problem(stale, 412)
+    _is_problem(client.patch(f"/api/v1/patients/{pid}", json={"phone": "+1 555 0303"},
+                             headers={"If-Match": "garbage"}), 422)
+    assert client.get(f"/api/v1/patients/{pid}").json()["phone"] == "+1 555 0101"
+
+
+def test_visit_of_another_clinic_is_a_plain_404(app: App, api) -> None:  # type: ignore[no-untyped-def]
+    _c, client = api
+    other = factories.clinic_with_staff(app)
+    p = factories.patient(app, other)
+    v = factories.visit(app, other, p.id, note="other clinic")
+    body = _is_problem(client.get(f"/api/v1/visits/{v.id}"), 404)
+    assert "other clinic" not in str(body)
+    _is_problem(client.patch(f"/api/v1/visits/{v.id}", json={"note": "hijack"}), 404)
+
+
+def test_unknown_page_is_a_finished_page_not_a_trace(app: App) -> None:
+    client = web.client(app)
+    r = client.get("/no/such/page", headers={"accept": "text/html"})
+    assert r.status_code == 404 and "Traceback" not in r.text
+    assert web.html(r).select_one("h1").text == "Not found"
+
+
+def test_openapi_is_served_and_lists_the_records(app: App) -> None:
+    spec = web.client(app).get("/openapi.json").json()
+    assert "/api/v1/patients" in spec["paths"] and "/api/v1/visits/{visit_id}/sign" in spec["paths"]

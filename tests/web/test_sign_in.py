@@ -1,0 +1,121 @@
+"""Sign-in: no user enumeration, lockout, a fresh session id, idle timeout, CSRF, second factor."""
+
+from datetime import timedelta
+
+from sotchart.services.context import App
+from sotchart.web.deps import SESSION_COOKIE
+from tests import factories
+from tests.support import web
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    unknown = web.sign_in(client, "nobody@clinic.test", "whatever-password")
+    wrong = web.sign_in(client, c.emails["clinician"], "wrong-password-123")
+    assert unknown.status_code == wrong.status_code == 401
+    assert web.html(unknown).select_one("#sign-in-error").text == web.html(wrong).select_one("#sign-in-error").text
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_lockout_after_repeated_failures_looks_like_any_failure(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    limit = app.settings.lockout_attempts
+    assert limit <= 10
+    for _ in range(limit):
+        assert web.sign_in(client, c.emails["clinician"], "wrong-password-123").status_code == 401
+    locked = web.sign_in(client, c.emails["clinician"], factories.PASSWORD)
+    assert locked.status_code == 401
+    unknown = web.sign_in(client, "nobody@clinic.test", factories.PASSWORD)
+    assert web.html(locked).select_one("#sign-in-error").text == web.html(unknown).select_one("#sign-in-error").text
+    # After the lock period the right password works again.
+    later = app.clock() + timedelta(minutes=app.settings.lockout_minutes + 1)
+    app.clock = lambda: later
+    assert web.sign_in(client, c.emails["clinician"], factories.PASSWORD).status_code == 303
+
+
+def test_sign_in_issues_a_fresh_httponly_samesite_session(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    client.cookies.set(SESSION_COOKIE, "attacker-chosen-session-id")
+    r = web.sign_in(client, c.emails["clinician"])
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")][0]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    issued = cookie.split(";")[0].split("=", 1)[1]
+    assert issued != "attacker-chosen-session-id" and len(issued) >= 40
+    fresh = web.client(app)
+    fresh.cookies.set(SESSION_COOKIE, issued)
+    assert fresh.get("/patients").status_code == 200
+
+
+def test_idle_session_ends(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    assert client.get("/patients").status_code == 200
+    start = app.clock()
+    app.clock = lambda: start + timedelta(minutes=app.settings.session_idle_minutes - 1)
+    assert client.get("/patients").status_code == 200  # activity keeps it alive
+    app.clock = lambda: start + timedelta(minutes=2 * app.settings.session_idle_minutes)
+    r = client.get("/patients")
+    assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_form_without_csrf_token_is_refused_and_changes_nothing(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    web.sign_in(client, c.emails["assistant"])
+    data = {"family_name": "Csrfvictim", "given_name": "A", "birth_date": "1990-01-01"}
+    assert client.post("/patients/new", data=data).status_code == 403
+    assert client.post("/patients/new", data={**data, "csrf_token": "forged"}).status_code == 403
+    api = client.post("/api/v1/patients", json=data)
+    assert api.status_code == 403 and api.headers["content-type"].startswith("application/problem+json")
+    found = client.get("/api/v1/patients", params={"q": "csrfvictim"}).json()["patients"]
+    assert found == []
+    ok = client.post("/patients/new", data={**data, "csrf_token": web.csrf(client)})
+    assert ok.status_code == 303
+
+
+def test_sign_in_form_itself_needs_its_token(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    r = client.post("/sign-in", data={"email": c.emails["clinician"], "password": factories.PASSWORD,
+                                      "pre_token": "forged", "next": "/"})
+    assert r.status_code == 403
+
+
+def test_owner_must_set_up_a_second_factor_then_use_it(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    r = web.sign_in(client, c.emails["owner"])
+    assert r.headers["location"] == "/sign-in/enroll"
+    assert client.get("/patients").status_code == 303  # not signed in until the code is confirmed
+    page = client.get("/sign-in/enroll")
+    assert web.html(page).select_one("svg") is not None
+    token = str(web.html(page).select_one("input[name=csrf_token]")["value"])
+    bad = client.post("/sign-in/enroll", data={"code": "000000", "csrf_token": token})
+    assert bad.status_code == 422
+    from sotchart.services import auth
+
+    ok = client.post("/sign-in/enroll", data={"code": auth.current_code(app, c.emails["owner"]), "csrf_token": token})
+    assert ok.status_code == 303
+    assert client.get("/patients").status_code == 200
+    # Next time the owner is asked for a code, not a new enrollment.
+    fresh = web.client(app)
+    r2 = web.sign_in(fresh, c.emails["owner"])
+    assert r2.headers["location"] == "/sign-in/code"
+
+
+def test_sign_out_ends_the_session(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    cookie = client.cookies.get(SESSION_COOKIE)
+    r = client.post("/sign-out", data={"csrf_token": web.csrf(client)})
+    assert r.status_code == 303
+    replay = web.client(app)
+    replay.cookies.set(SESSION_COOKIE, cookie)
+    assert replay.get("/patients").status_code == 303
