@@ -1,0 +1,64 @@
+"""The command line, run as a real process: init, users, tokens, db check, and clear errors."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from sotchart.services.context import App
+from tests.support import cli, web
+
+
+def test_init_then_user_management_then_token(fresh_app: App) -> None:
+    r = cli.run(fresh_app, "init", "--clinic-name", "Bayview SOT", "--email", "owner@bayview.test",
+                "--name", "Dr Owner", SOTCHART_INIT_PASSWORD="a long enough passphrase")
+    assert r.returncode == 0, r.stderr
+    assert "Bayview SOT" in r.stdout
+    r = cli.run(fresh_app, "user", "add", "clin@bayview.test", "--name", "Dr Clin", "--role", "clinician",
+                SOTCHART_NEW_PASSWORD="another long passphrase")
+    assert r.returncode == 0, r.stderr
+    listed = cli.run(fresh_app, "user", "list")
+    assert "clin@bayview.test" in listed.stdout and "owner@bayview.test" in listed.stdout
+    token = cli.run(fresh_app, "user", "token", "clin@bayview.test", "--name", "nightly").stdout.strip()
+    assert token.startswith("sot_")
+    client = web.client(fresh_app)
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["role"] == "clinician"
+    assert cli.run(fresh_app, "user", "lock", "clin@bayview.test").returncode == 0
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert cli.run(fresh_app, "user", "lock", "--unlock", "clin@bayview.test").returncode == 0
+    assert cli.run(fresh_app, "user", "reset-mfa", "owner@bayview.test").returncode == 0
+    assert cli.run(fresh_app, "audit", "verify").returncode == 0
+
+
+def test_bad_input_exits_2_with_a_message(fresh_app: App) -> None:
+    r = cli.run(fresh_app, "init", "--clinic-name", "X", "--email", "not-an-email", "--name", "Y",
+                SOTCHART_INIT_PASSWORD="short")
+    assert r.returncode == 2
+    assert "email" in r.stderr and "password" in r.stderr and "Traceback" not in r.stderr
+    r = cli.run(fresh_app, "user", "lock", "nobody@nowhere.test")
+    assert r.returncode == 1 and "No account" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bad_setting_is_named(fresh_app: App) -> None:
+    r = cli.run(fresh_app, "db", "current", SOTCHART_SESSION_IDLE_MINUTES="forever")
+    assert r.returncode == 2 and "SOTCHART_SESSION_IDLE_MINUTES" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_db_check_passes_then_fails_on_drift(fresh_app: App) -> None:
+    ok = cli.run(fresh_app, "db", "check")
+    assert ok.returncode == 0, ok.stderr
+    assert "0001" in cli.run(fresh_app, "db", "current").stdout
+    with fresh_app.db.transaction() as conn:
+        conn.execute(text("ALTER TABLE patient ADD COLUMN shadow_column INTEGER"))
+    drift = cli.run(fresh_app, "db", "check")
+    assert drift.returncode == 1 and "shadow_column" in drift.stderr
+
+
+def test_demo_loads_once(fresh_app: App) -> None:
+    r = cli.run(fresh_app, "demo")
+    assert r.returncode == 0 and "owner@demo.sotchart.test" in r.stdout
+    again = cli.run(fresh_app, "demo", "--if-empty")
+    assert again.returncode == 0 and "nothing loaded" in again.stdout
+    with fresh_app.db.transaction() as conn:
+        most = conn.execute(text("SELECT max(n) FROM (SELECT count(*) AS n FROM visit GROUP BY patient_id) t")).scalar()
+    assert most == 1000

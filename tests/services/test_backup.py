@@ -1,0 +1,102 @@
+"""Backup while the clinic keeps writing; restore verifies first and gives identical row counts."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sotchart.domain.errors import InvalidInput
+from sotchart.services import backup, patients
+from sotchart.services.context import Actor, App
+from sotchart.store import backup as backup_store
+from sotchart.store import Database
+from tests import factories
+from tests.support import cli
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.transaction() as conn:
+        return backup_store.row_counts(conn)
+
+
+@pytest.mark.slow
+def test_backup_during_writes_then_restore(fresh_app: App, db_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    c = factories.clinic_with_staff(fresh_app)
+    for i in range(20):
+        factories.patient(fresh_app, c, family_name=f"Before{i}")
+    stop = threading.Event()
+    written = []
+
+    def keep_writing() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            p = factories.patient(fresh_app, c, family_name=f"During{i}")
+            patients.open_chart(fresh_app, c.actor("clinician"), p.id)
+            written.append(p.id)
+
+    t = threading.Thread(target=keep_writing)
+    t.start()
+    try:
+        dest = tmp_path / "clinic.backup"
+        r = cli.run(fresh_app, "backup", str(dest))
+        assert r.returncode == 0, r.stderr
+    finally:
+        stop.set()
+        t.join()
+    assert written, "the writer made no writes while the backup ran"
+    copy = Database(f"sqlite:///{dest}")
+    backed_up = _counts(copy)
+    copy.dispose()
+    assert backed_up["patient"] >= 20
+
+    # Restore into a new, empty database of the same kind.
+    target_url = db_factory.new_migrated()
+    restored = cli.run(fresh_app, "restore", str(dest), SOTCHART_DATABASE_URL=target_url)
+    assert restored.returncode == 0, restored.stderr
+    target = Database(target_url)
+    try:
+        after = _counts(target)
+        # The restore's own audit event is the only row added on top of the copy.
+        assert after == {**backed_up, "audit_event": backed_up["audit_event"] + 1}
+    finally:
+        target.dispose()
+    assert cli.run(fresh_app, "audit", "verify", SOTCHART_DATABASE_URL=target_url).returncode == 0
+    # New rows after a restore get new ids (PostgreSQL's sequences were moved past the copied ids).
+    restored_app = App.from_settings(fresh_app.settings.model_copy(update={"database_url": target_url}))
+    try:
+        factories.patient(restored_app, c, family_name="Afterrestore")
+    finally:
+        restored_app.close()
+
+
+def test_damaged_or_tampered_backup_is_refused_and_nothing_changes(fresh_app: App, tmp_path: Path) -> None:
+    c = factories.clinic_with_staff(fresh_app)
+    factories.patient(fresh_app, c)
+    junk = tmp_path / "junk.backup"
+    junk.write_bytes(b"this is not a database" * 100)
+    before = _counts(fresh_app.db)
+    with pytest.raises(InvalidInput, match="damaged|not a sotchart"):
+        backup.restore(fresh_app, Actor.console(), junk)
+    good = tmp_path / "good.backup"
+    backup.backup(fresh_app, Actor.console(), good)
+    before = _counts(fresh_app.db)  # the backup itself is an audited event
+    tampered = Database(f"sqlite:///{good}")
+    with tampered.transaction() as conn:
+        conn.execute(text("DROP TRIGGER guard_audit_no_update"))
+        conn.execute(text("UPDATE audit_event SET detail = 'rewritten' WHERE seq = 2"))
+    tampered.dispose()
+    with pytest.raises(InvalidInput, match="audit log is broken at entry 2"):
+        backup.restore(fresh_app, Actor.console(), good)
+    assert _counts(fresh_app.db) == before
+
+
+def test_backup_never_overwrites(fresh_app: App, tmp_path: Path) -> None:
+    factories.clinic_with_staff(fresh_app)
+    dest = tmp_path / "once.backup"
+    backup.backup(fresh_app, Actor.console(), dest)
+    r = cli.run(fresh_app, "backup", str(dest))
+    assert r.returncode == 1 and "already exists" in r.stderr
