@@ -24,8 +24,11 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", default=os.environ.get("SOTCHART_TEST_DB", "sqlite,postgresql"),
-                     help="Comma-separated databases to run the suite on (sqlite, postgresql)")
+    parser.addoption(
+        "--db",
+        default=os.environ.get("SOTCHART_TEST_DB", "sqlite,postgresql"),
+        help="Comma-separated databases to run the suite on (sqlite, postgresql)",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -90,14 +93,17 @@ def shared_database(db_factory: DatabaseFactory) -> Iterator[Database]:
 
 
 def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
-    return Settings(environment="test", database_url=url, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32,
-                    **overrides)  # type: ignore[arg-type]
+    return Settings(
+        environment="test", database_url=url, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32, **overrides
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def app(shared_database: Database, tmp_path: Path) -> App:
-    return App(settings=make_settings(str(shared_database.url.render_as_string(hide_password=False)), tmp_path),
-               db=shared_database)
+    return App(
+        settings=make_settings(str(shared_database.url.render_as_string(hide_password=False)), tmp_path),
+        db=shared_database,
+    )
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from sotchart.domain.roles import Role
 from sotchart.services import clinics, patients, users, visits
 from sotchart.services.context import Actor, App
-from sotchart.domain.roles import Role
 
 PASSWORD = "correct horse battery staple"
 
@@ -31,8 +30,15 @@ def clinic_with_staff(app: App, name: str = "") -> ClinicWithStaff:
     emails, actors = {}, {}
     for role in ("owner", "clinician", "assistant", "researcher"):
         email = f"{role}-{tag}@clinic.test"
-        m = users.add_user(app, Actor.console(clinic.id), email=email, display_name=f"{role.title()} {tag}",
-                           role=role, password=PASSWORD, clinic_id=clinic.id)
+        m = users.add_user(
+            app,
+            Actor.console(clinic.id),
+            email=email,
+            display_name=f"{role.title()} {tag}",
+            role=role,
+            password=PASSWORD,
+            clinic_id=clinic.id,
+        )
         emails[role] = email
         actors[role] = Actor(m.id, clinic.id, Role(role), email, "127.0.0.1")
     return ClinicWithStaff(clinic.id, clinic.name, emails, actors)
@@ -45,6 +51,6 @@ def patient(app: App, clinic: ClinicWithStaff, **overrides: Any) -> patients.Pat
 
 
 def visit(app: App, clinic: ClinicWithStaff, patient_id: int, **overrides: Any) -> visits.Visit:
-    data = {"kind": "follow-up", "complaint": "Low back pain", "visit_date": date.today().isoformat()}
+    data = {"kind": "follow-up", "complaint": "Low back pain", "visit_date": app.clock().date().isoformat()}
     data.update(overrides)
     return visits.create_visit(app, clinic.actor("clinician"), patient_id, data)

@@ -50,8 +50,7 @@ class Settings(BaseSettings):
     )
     mfa_required_roles: str = Field(
         "owner",
-        description="Comma-separated roles that must use a second factor (TOTP) to sign in. "
-        "Owners always must.",
+        description="Comma-separated roles that must use a second factor (TOTP) to sign in. Owners always must.",
     )
     cookie_secure: bool = Field(
         False, description="Send the session cookie only over HTTPS. Turn on behind a TLS proxy."

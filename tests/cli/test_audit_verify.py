@@ -33,11 +33,14 @@ def _delete(conn: Connection) -> None:
 def _insert(conn: Connection) -> None:
     conn.execute(text("UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 5"))
     conn.execute(text("UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1005"))
-    conn.execute(text(
-        "INSERT INTO audit_event (seq, at, clinic_id, actor_id, actor_label, action, record_type, record_id, "
-        "patient_id, outcome, address, detail, prev_hash, hash) SELECT 5, at, clinic_id, actor_id, actor_label, "
-        "action, record_type, record_id, patient_id, outcome, address, 'forged', prev_hash, hash "
-        "FROM audit_event WHERE seq = 4"))
+    conn.execute(
+        text(
+            "INSERT INTO audit_event (seq, at, clinic_id, actor_id, actor_label, action, record_type, record_id, "
+            "patient_id, outcome, address, detail, prev_hash, hash) SELECT 5, at, clinic_id, actor_id, actor_label, "
+            "action, record_type, record_id, patient_id, outcome, address, 'forged', prev_hash, hash "
+            "FROM audit_event WHERE seq = 4"
+        )
+    )
 
 
 def _reorder(conn: Connection) -> None:
@@ -50,8 +53,9 @@ def _truncate_tail(conn: Connection) -> None:
     conn.execute(text("DELETE FROM audit_event WHERE seq > 7"))
 
 
-@pytest.mark.parametrize(("tamper", "first_bad"), [
-    (_edit, 5), (_delete, 5), (_insert, 5), (_reorder, 5), (_truncate_tail, 8)])
+@pytest.mark.parametrize(
+    ("tamper", "first_bad"), [(_edit, 5), (_delete, 5), (_insert, 5), (_reorder, 5), (_truncate_tail, 8)]
+)
 def test_tampering_is_caught_and_named(fresh_app: App, tamper: Callable[[Connection], None], first_bad: int) -> None:
     c = factories.clinic_with_staff(fresh_app)
     p = factories.patient(fresh_app, c)

@@ -9,12 +9,30 @@ from tests.support import cli, web
 
 
 def test_init_then_user_management_then_token(fresh_app: App) -> None:
-    r = cli.run(fresh_app, "init", "--clinic-name", "Bayview SOT", "--email", "owner@bayview.test",
-                "--name", "Dr Owner", SOTCHART_INIT_PASSWORD="a long enough passphrase")
+    r = cli.run(
+        fresh_app,
+        "init",
+        "--clinic-name",
+        "Bayview SOT",
+        "--email",
+        "owner@bayview.test",
+        "--name",
+        "Dr Owner",
+        SOTCHART_INIT_PASSWORD="a long enough passphrase",
+    )
     assert r.returncode == 0, r.stderr
     assert "Bayview SOT" in r.stdout
-    r = cli.run(fresh_app, "user", "add", "clin@bayview.test", "--name", "Dr Clin", "--role", "clinician",
-                SOTCHART_NEW_PASSWORD="another long passphrase")
+    r = cli.run(
+        fresh_app,
+        "user",
+        "add",
+        "clin@bayview.test",
+        "--name",
+        "Dr Clin",
+        "--role",
+        "clinician",
+        SOTCHART_NEW_PASSWORD="another long passphrase",
+    )
     assert r.returncode == 0, r.stderr
     listed = cli.run(fresh_app, "user", "list")
     assert "clin@bayview.test" in listed.stdout and "owner@bayview.test" in listed.stdout
@@ -31,8 +49,17 @@ def test_init_then_user_management_then_token(fresh_app: App) -> None:
 
 
 def test_bad_input_exits_2_with_a_message(fresh_app: App) -> None:
-    r = cli.run(fresh_app, "init", "--clinic-name", "X", "--email", "not-an-email", "--name", "Y",
-                SOTCHART_INIT_PASSWORD="short")
+    r = cli.run(
+        fresh_app,
+        "init",
+        "--clinic-name",
+        "X",
+        "--email",
+        "not-an-email",
+        "--name",
+        "Y",
+        SOTCHART_INIT_PASSWORD="short",
+    )
     assert r.returncode == 2
     assert "email" in r.stderr and "password" in r.stderr and "Traceback" not in r.stderr
     r = cli.run(fresh_app, "user", "lock", "nobody@nowhere.test")

@@ -8,8 +8,22 @@ from sotchart.domain.audit import GENESIS, AuditEntry, entry_hash, hashed_fields
 def chain(n: int) -> list[AuditEntry]:
     out, prev = [], GENESIS
     for i in range(1, n + 1):
-        e = AuditEntry(i, f"2026-01-01T00:00:{i:02d}+00:00", 1, 2, "a@b.test", "patient.read", "patient", str(i),
-                       i, "success", "127.0.0.1", "", prev, "")
+        e = AuditEntry(
+            i,
+            f"2026-01-01T00:00:{i:02d}+00:00",
+            1,
+            2,
+            "a@b.test",
+            "patient.read",
+            "patient",
+            str(i),
+            i,
+            "success",
+            "127.0.0.1",
+            "",
+            prev,
+            "",
+        )
         e = replace(e, hash=entry_hash(prev, hashed_fields(e)))
         out.append(e)
         prev = e.hash

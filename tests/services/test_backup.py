@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sotchart.domain.errors import InvalidInput
 from sotchart.services import backup, patients
 from sotchart.services.context import Actor, App
-from sotchart.store import backup as backup_store
 from sotchart.store import Database
+from sotchart.store import backup as backup_store
 from tests import factories
 from tests.support import cli
 
@@ -79,7 +79,7 @@ def test_damaged_or_tampered_backup_is_refused_and_nothing_changes(fresh_app: Ap
     junk = tmp_path / "junk.backup"
     junk.write_bytes(b"this is not a database" * 100)
     before = _counts(fresh_app.db)
-    with pytest.raises(InvalidInput, match="damaged|not a sotchart"):
+    with pytest.raises(InvalidInput, match=r"damaged|not a sotchart"):
         backup.restore(fresh_app, Actor.console(), junk)
     good = tmp_path / "good.backup"
     backup.backup(fresh_app, Actor.console(), good)

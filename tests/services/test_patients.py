@@ -50,12 +50,14 @@ def test_researcher_cannot_open_a_chart(app: App) -> None:
 def test_bad_input_names_every_field_and_stores_nothing(app: App) -> None:
     c = factories.clinic_with_staff(app)
     with pytest.raises(InvalidInput) as e:
-        patients.register_patient(app, c.actor("assistant"),
-                                  {"family_name": "", "given_name": "A", "birth_date": "31/31/2020"})
+        patients.register_patient(
+            app, c.actor("assistant"), {"family_name": "", "given_name": "A", "birth_date": "31/31/2020"}
+        )
     assert {p.field for p in e.value.problems} == {"birth_date"}
     with pytest.raises(InvalidInput) as e:
-        patients.register_patient(app, c.actor("assistant"),
-                                  {"family_name": "", "given_name": "A", "birth_date": "2999-01-01"})
+        patients.register_patient(
+            app, c.actor("assistant"), {"family_name": "", "given_name": "A", "birth_date": "2999-01-01"}
+        )
     assert {p.field for p in e.value.problems} == {"family_name", "birth_date"}
     assert patients.search_patients(app, c.actor("owner"), patients.SearchQuery.parse("", "2999-01-01")) == []
 
@@ -75,8 +77,12 @@ def test_chart_pages_a_long_history_without_gaps(app: App) -> None:
     c = factories.clinic_with_staff(app)
     p = factories.patient(app, c)
     for day in range(1, 121):
-        factories.visit(app, c, p.id, visit_date=date(2025, 1, 1).replace(day=1).fromordinal(
-            date(2025, 1, 1).toordinal() + day).isoformat())
+        factories.visit(
+            app,
+            c,
+            p.id,
+            visit_date=date(2025, 1, 1).replace(day=1).fromordinal(date(2025, 1, 1).toordinal() + day).isoformat(),
+        )
     seen, cursor = [], None
     while True:
         chart = patients.open_chart(app, c.actor("clinician"), p.id, cursor)

@@ -29,8 +29,10 @@ def test_kill_9_loses_no_acknowledged_write(fresh_app: App) -> None:
             while not stop.is_set():
                 i += 1
                 try:
-                    r = h.post("/api/v1/patients", json={"family_name": f"Crash{n}x{i}", "given_name": "K",
-                                                         "birth_date": "1980-01-01"})
+                    r = h.post(
+                        "/api/v1/patients",
+                        json={"family_name": f"Crash{n}x{i}", "given_name": "K", "birth_date": "1980-01-01"},
+                    )
                 except httpx.HTTPError:
                     return  # the server died mid-request: that write was never acknowledged
                 if r.status_code == 201:

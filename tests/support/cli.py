@@ -12,16 +12,25 @@ from sotchart.services.context import App
 
 def env_for(app: App, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOTCHART_")}
-    env.update({
-        "SOTCHART_DATABASE_URL": app.db.url.render_as_string(hide_password=False),
-        "SOTCHART_DATA_DIR": str(app.settings.data_dir),
-        "SOTCHART_SECRET_KEY": app.settings.secret_key or "",
-        "SOTCHART_ENVIRONMENT": "test",
-    })
+    env.update(
+        {
+            "SOTCHART_DATABASE_URL": app.db.url.render_as_string(hide_password=False),
+            "SOTCHART_DATA_DIR": str(app.settings.data_dir),
+            "SOTCHART_SECRET_KEY": app.settings.secret_key or "",
+            "SOTCHART_ENVIRONMENT": "test",
+        }
+    )
     env.update(extra)
     return env
 
 
 def run(app: App, *args: str, input_text: str | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sotchart", *args], env=env_for(app, **extra), text=True,
-                          capture_output=True, input=input_text, timeout=300, cwd=Path(__file__).parent)
+    return subprocess.run(
+        [sys.executable, "-m", "sotchart", *args],
+        env=env_for(app, **extra),
+        text=True,
+        capture_output=True,
+        input=input_text,
+        timeout=300,
+        cwd=Path(__file__).parent,
+    )

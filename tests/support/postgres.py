@@ -46,14 +46,32 @@ class PostgresServer:
         if self._as_root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.base, pw.pw_uid, pw.pw_gid)
-        self._run([_pg_bin("initdb"), "-D", str(self.data), "-U", "sotchart", "--auth=trust",
-                   "--encoding=UTF8", "--locale=C.UTF-8"])
-        self._run([
-            _pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"), "-w", "-o",
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c synchronous_commit=on "
-            "-c fsync=on -c max_connections=200",
-            "start",
-        ])
+        self._run(
+            [
+                _pg_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "sotchart",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
+        self._run(
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.base / "log"),
+                "-w",
+                "-o",
+                f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c synchronous_commit=on "
+                "-c fsync=on -c max_connections=200",
+                "start",
+            ]
+        )
         return self
 
     def url(self, dbname: str = "postgres") -> str:
@@ -62,8 +80,7 @@ class PostgresServer:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=sotchart dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=sotchart dbname=postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,7 +31,10 @@ class ServerProcess:
         self.log = tempfile.NamedTemporaryFile(prefix="sotchart-serve-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sotchart", "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env_for(app), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env_for(app),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -52,9 +56,7 @@ class ServerProcess:
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill9()
         Path(self.log.name).unlink(missing_ok=True)

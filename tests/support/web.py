@@ -12,8 +12,7 @@ from tests.factories import PASSWORD
 
 
 def client(app: App) -> TestClient:
-    return TestClient(create_app(app.settings, app_handle=app), raise_server_exceptions=False,
-                      follow_redirects=False)
+    return TestClient(create_app(app.settings, app_handle=app), raise_server_exceptions=False, follow_redirects=False)
 
 
 def html(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]

@@ -19,8 +19,10 @@ ALERT = {"kind": "safety", "text": "matrix alert"}
 ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/api/v1/me"): (None, None),
     ("GET", "/api/v1/patients"): (Action.PATIENT_SEARCH, None),
-    ("POST", "/api/v1/patients"): (Action.PATIENT_CREATE,
-                                   {"family_name": "Matrixnew", "given_name": "A", "birth_date": "1990-01-01"}),
+    ("POST", "/api/v1/patients"): (
+        Action.PATIENT_CREATE,
+        {"family_name": "Matrixnew", "given_name": "A", "birth_date": "1990-01-01"},
+    ),
     ("GET", "/api/v1/patients/{patient_id}"): (Action.PATIENT_READ, None),
     ("PATCH", "/api/v1/patients/{patient_id}"): (Action.PATIENT_UPDATE, {"phone": "+1 555 0000"}),
     ("POST", "/api/v1/patients/{patient_id}/alerts"): (Action.PATIENT_UPDATE, ALERT),
@@ -34,8 +36,10 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/"): (None, None),
     ("GET", "/patients"): (Action.PATIENT_SEARCH, None),
     ("GET", "/patients/new"): (Action.PATIENT_CREATE, None),
-    ("POST", "/patients/new"): (Action.PATIENT_CREATE,
-                                {"family_name": "Matrixpage", "given_name": "A", "birth_date": "1990-01-01"}),
+    ("POST", "/patients/new"): (
+        Action.PATIENT_CREATE,
+        {"family_name": "Matrixpage", "given_name": "A", "birth_date": "1990-01-01"},
+    ),
     ("GET", "/patients/{patient_id}"): (Action.PATIENT_READ, None),
     ("POST", "/patients/{patient_id}/alerts"): (Action.PATIENT_UPDATE, ALERT),
     ("POST", "/patients/{patient_id}/visits"): (Action.VISIT_CREATE, {"kind": "follow-up"}),
@@ -43,9 +47,19 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("POST", "/visits/{visit_id}"): (Action.VISIT_UPDATE, {"action": "save", "note": "matrix"}),
     ("POST", "/sign-out"): (None, {}),
 }
-PUBLIC = {("GET", "/sign-in"), ("POST", "/sign-in"), ("GET", "/sign-in/code"), ("POST", "/sign-in/code"),
-          ("GET", "/sign-in/enroll"), ("POST", "/sign-in/enroll"), ("GET", "/healthz"), ("GET", "/favicon.ico"),
-          ("GET", "/openapi.json"), ("GET", "/api/docs"), ("GET", "/docs/oauth2-redirect")}
+PUBLIC = {
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("GET", "/sign-in/code"),
+    ("POST", "/sign-in/code"),
+    ("GET", "/sign-in/enroll"),
+    ("POST", "/sign-in/enroll"),
+    ("GET", "/healthz"),
+    ("GET", "/favicon.ico"),
+    ("GET", "/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+}
 ROLES = ("owner", "clinician", "assistant", "researcher")
 SECRET_NAME = "Zzmatrixsecret"
 
@@ -84,8 +98,9 @@ def _clients(app: App, clinic: factories.ClinicWithStaff) -> dict[str, dict]:
 
 def _call(entry: dict, method: str, path: str, body: dict | None):  # type: ignore[no-untyped-def]
     if path.startswith("/api/"):
-        return entry["page"].request(method, path, json=body if method != "GET" else None,
-                                     headers={"Authorization": f"Bearer {entry['token']}"})
+        return entry["page"].request(
+            method, path, json=body if method != "GET" else None, headers={"Authorization": f"Bearer {entry['token']}"}
+        )
     client = entry["page"]
     if method == "GET":
         return client.get(path)
@@ -147,8 +162,11 @@ def test_signed_out_callers_get_nothing(app: App, two_clinics) -> None:  # type:
     anon = web.client(app)
     for (method, path), (_action, body) in ROUTES.items():
         url = _fill(path, p.id, v.id)
-        r = anon.request(method, url, json=body) if path.startswith("/api/") else \
-            (anon.get(url) if method == "GET" else anon.post(url, data=body or {}))
+        r = (
+            anon.request(method, url, json=body)
+            if path.startswith("/api/")
+            else (anon.get(url) if method == "GET" else anon.post(url, data=body or {}))
+        )
         assert r.status_code in (401, 303, 403), f"anonymous got {r.status_code} on {method} {path}"
         if r.status_code == 303:
             assert r.headers["location"].startswith("/sign-in")

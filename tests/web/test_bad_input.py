@@ -34,16 +34,19 @@ def _count(client, q: str) -> int:  # type: ignore[no-untyped-def]
 GOOD = {"family_name": "Inputcheck", "given_name": "Sam", "birth_date": "1970-07-07"}
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"birth_date": "1970-13-45"}, "birth_date"),
-    ({"birth_date": "next tuesday"}, "birth_date"),
-    ({"birth_date": "2999-01-01"}, "birth_date"),
-    ({"family_name": "x" * 101}, "family_name"),
-    ({"family_name": ""}, "family_name"),
-    ({"sex": "robot"}, "sex"),
-    ({"email": "not-an-email"}, "email"),
-    ({"unexpected": "field"}, "unexpected"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"birth_date": "1970-13-45"}, "birth_date"),
+        ({"birth_date": "next tuesday"}, "birth_date"),
+        ({"birth_date": "2999-01-01"}, "birth_date"),
+        ({"family_name": "x" * 101}, "family_name"),
+        ({"family_name": ""}, "family_name"),
+        ({"sex": "robot"}, "sex"),
+        ({"email": "not-an-email"}, "email"),
+        ({"unexpected": "field"}, "unexpected"),
+    ],
+)
 def test_bad_patient_fields_are_named_and_nothing_is_stored(api, change: dict, field: str) -> None:  # type: ignore[no-untyped-def]
     _c, client = api
     body = _is_problem(client.post("/api/v1/patients", json={**GOOD, **change}), 422)
@@ -68,14 +71,23 @@ def test_ten_megabyte_form_is_refused(app: App) -> None:
 
 def test_malformed_json_and_wrong_types(api) -> None:  # type: ignore[no-untyped-def]
     _c, client = api
-    _is_problem(client.post("/api/v1/patients", content=b"{not json", headers={"content-type": "application/json"}),
-                422)
+    _is_problem(
+        client.post("/api/v1/patients", content=b"{not json", headers={"content-type": "application/json"}), 422
+    )
     _is_problem(client.post("/api/v1/patients", json=[1, 2, 3]), 422)
     _is_problem(client.post("/api/v1/patients", json={**GOOD, "family_name": {"$gt": ""}}), 422)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/patients/0", "/api/v1/patients/-1", "/api/v1/patients/abc",
-                                  "/api/v1/patients/99999999999999999999", "/api/v1/visits/1%27%20OR%201=1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/patients/0",
+        "/api/v1/patients/-1",
+        "/api/v1/patients/abc",
+        "/api/v1/patients/99999999999999999999",
+        "/api/v1/visits/1%27%20OR%201=1",
+    ],
+)
 def test_bad_ids_are_clear_errors(api, path: str) -> None:  # type: ignore[no-untyped-def]
     _c, client = api
     r = client.get(path)
@@ -88,8 +100,15 @@ def test_sql_and_script_are_kept_as_text_and_shown_as_text(app: App) -> None:
     client = web.client(app)
     web.sign_in(client, c.emails["clinician"])
     evil = '<img src=x onerror="alert(1)">'
-    r = client.post("/patients/new", data={"family_name": evil, "given_name": "Robert'); DROP TABLE patient;--",
-                                           "birth_date": "1990-01-01", "csrf_token": web.csrf(client)})
+    r = client.post(
+        "/patients/new",
+        data={
+            "family_name": evil,
+            "given_name": "Robert'); DROP TABLE patient;--",
+            "birth_date": "1990-01-01",
+            "csrf_token": web.csrf(client),
+        },
+    )
     assert r.status_code == 303
     chart = client.get(r.headers["location"])
     soup = web.html(chart)
@@ -108,8 +127,9 @@ def test_stale_if_match_is_412_and_changes_nothing(api) -> None:  # type: ignore
     assert ok.status_code == 200 and ok.headers["etag"] != etag
     stale = client.patch(f"/api/v1/patients/{pid}", json={"phone": "+1 555 0202"}, headers={"If-Match": etag})
     _is_problem(stale, 412)
-    _is_problem(client.patch(f"/api/v1/patients/{pid}", json={"phone": "+1 555 0303"},
-                             headers={"If-Match": "garbage"}), 422)
+    _is_problem(
+        client.patch(f"/api/v1/patients/{pid}", json={"phone": "+1 555 0303"}, headers={"If-Match": "garbage"}), 422
+    )
     assert client.get(f"/api/v1/patients/{pid}").json()["phone"] == "+1 555 0101"
 
 

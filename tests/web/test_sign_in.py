@@ -41,7 +41,7 @@ def test_sign_in_issues_a_fresh_httponly_samesite_session(app: App) -> None:
     client.cookies.set(SESSION_COOKIE, "attacker-chosen-session-id")
     r = web.sign_in(client, c.emails["clinician"])
     assert r.status_code == 303 and r.headers["location"] == "/"
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")][0]
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     issued = cookie.split(";")[0].split("=", 1)[1]
     assert issued != "attacker-chosen-session-id" and len(issued) >= 40
@@ -82,8 +82,10 @@ def test_form_without_csrf_token_is_refused_and_changes_nothing(app: App) -> Non
 def test_sign_in_form_itself_needs_its_token(app: App) -> None:
     c = factories.clinic_with_staff(app)
     client = web.client(app)
-    r = client.post("/sign-in", data={"email": c.emails["clinician"], "password": factories.PASSWORD,
-                                      "pre_token": "forged", "next": "/"})
+    r = client.post(
+        "/sign-in",
+        data={"email": c.emails["clinician"], "password": factories.PASSWORD, "pre_token": "forged", "next": "/"},
+    )
     assert r.status_code == 403
 
 

@@ -13,8 +13,12 @@ from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.services import audit, backup, clinics, database, demo, users
 from sotchart.services.context import Actor
 
-cli = typer.Typer(help="sotchart: the clinical system for SOT chiropractors.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+cli = typer.Typer(
+    help="sotchart: the clinical system for SOT chiropractors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 user_cli = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
@@ -25,24 +29,34 @@ cli.add_typer(audit_cli, name="audit")
 
 @cli.command()
 def init(
-    clinic_name: Annotated[str, typer.Option(prompt="Clinic name")],
-    email: Annotated[str, typer.Option(prompt="Owner's email")],
-    name: Annotated[str, typer.Option(prompt="Owner's full name")],
-    password: Annotated[str, typer.Option(prompt="Owner's password (12+ characters)", hide_input=True,
-                                          confirmation_prompt=True, envvar="SOTCHART_INIT_PASSWORD")],
+    clinic_name: Annotated[str, typer.Option(prompt="Clinic name", help="The clinic's name")],
+    email: Annotated[str, typer.Option(prompt="Owner's email", help="The owner's sign-in email")],
+    name: Annotated[str, typer.Option(prompt="Owner's full name", help="The owner's name as shown in notes")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="Owner's password (12+ characters)",
+            hide_input=True,
+            help="The owner's password, 12 characters or more",
+            confirmation_prompt=True,
+            envvar="SOTCHART_INIT_PASSWORD",
+        ),
+    ],
 ) -> None:
     """Create or upgrade the database, then create the first clinic and its owner."""
     with app_handle() as app:
         database.upgrade(app)
-        clinic, owner = clinics.create_clinic_with_owner(app, clinic_name=clinic_name, email=email,
-                                                         display_name=name, password=password)
+        clinic, owner = clinics.create_clinic_with_owner(
+            app, clinic_name=clinic_name, email=email, display_name=name, password=password
+        )
         out.print(f"Created clinic [bold]{clinic.name}[/bold] (id {clinic.id}) and owner {owner.email}.")
         out.print("Owners set up a second factor (an authenticator app) at their first sign-in.")
 
 
 @cli.command("demo")
-def demo_cmd(if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when there is no clinic yet")] = False,
-             ) -> None:
+def demo_cmd(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only when there is no clinic yet")] = False,
+) -> None:
     """Load the demo clinic: synthetic patients (one with 1,000 visits), staff and visits."""
     with app_handle() as app:
         database.upgrade(app)
@@ -65,7 +79,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
 ) -> None:
-    """Serve the pages, the API and the FHIR endpoints."""
+    """Serve the pages and the JSON API (after bringing the schema up to date)."""
     import uvicorn
 
     s = load_settings()
@@ -73,26 +87,49 @@ def serve(
         database.upgrade(app)
     h, p = host or s.host, port or s.port
     out.print(f"sotchart on http://{h}:{p}  (Ctrl+C stops)")
-    uvicorn.run("sotchart.web.asgi:create", factory=True, host=h, port=p, workers=workers or s.workers,
-                log_level="warning", proxy_headers=False)
+    uvicorn.run(
+        "sotchart.web.asgi:create",
+        factory=True,
+        host=h,
+        port=p,
+        workers=workers or s.workers,
+        log_level="warning",
+        proxy_headers=False,
+    )
 
 
 # --- users ---
+
 
 @user_cli.command("add")
 def user_add(
     email: str,
     name: Annotated[str, typer.Option(help="Full name as shown in notes")],
     role: Annotated[str, typer.Option(help="owner, clinician, assistant or researcher")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="SOTCHART_NEW_PASSWORD")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="12 characters or more",
+            envvar="SOTCHART_NEW_PASSWORD",
+        ),
+    ],
     clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
 ) -> None:
     """Add a staff account."""
     with app_handle() as app:
         clinic_id = clinic or (c.id if (c := clinics.first_clinic(app)) else None)
-        m = users.add_user(app, Actor.console(clinic_id), email=email, display_name=name, role=role,
-                           password=password, clinic_id=clinic_id)
+        m = users.add_user(
+            app,
+            Actor.console(clinic_id),
+            email=email,
+            display_name=name,
+            role=role,
+            password=password,
+            clinic_id=clinic_id,
+        )
         out.print(f"Added {m.email} ({m.role}) to clinic {m.clinic_id}.")
 
 
@@ -102,8 +139,9 @@ def user_list() -> None:
     with app_handle() as app:
         t = Table("clinic", "email", "name", "role", "2nd factor", "locked")
         for m in users.list_users(app, Actor.console()):
-            t.add_row(str(m.clinic_id), m.email, m.display_name, m.role, "yes" if m.mfa else "no",
-                      "yes" if m.locked else "")
+            t.add_row(
+                str(m.clinic_id), m.email, m.display_name, m.role, "yes" if m.mfa else "no", "yes" if m.locked else ""
+            )
         out.print(t)
 
 
@@ -133,6 +171,7 @@ def user_token(email: str, name: Annotated[str, typer.Option(help="What the toke
 
 # --- database ---
 
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Bring the schema to the newest version."""
@@ -149,8 +188,9 @@ def db_check() -> None:
         out.print(f"Schema {report.current} matches the code.")
         return
     if report.current != report.head:
-        err.print(f"Schema is at {report.current or 'nothing'}, the code expects {report.head}: "
-                  "run `sotchart db upgrade`.")
+        err.print(
+            f"Schema is at {report.current or 'nothing'}, the code expects {report.head}: run `sotchart db upgrade`."
+        )
     for d in report.differences:
         err.print(f"  drift: {d}")
     raise typer.Exit(1)
@@ -166,6 +206,7 @@ def db_current() -> None:
 
 # --- audit, backup, restore ---
 
+
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; exits 1 naming the first bad entry."""
@@ -177,8 +218,9 @@ def audit_verify() -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
-                    console=err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"), console=err, transient=True
+    )
 
 
 @cli.command("backup")
@@ -186,10 +228,13 @@ def backup_cmd(path: Path) -> None:
     """Write a consistent copy of the whole database to PATH (a SQLite file), even while in use."""
     with app_handle() as app, _progress() as bar:
         task = bar.add_task("copying", total=None)
-        report = backup.backup(app, Actor.console(), path, lambda table, n: bar.update(task, advance=n,
-                                                                                       description=table))
-    out.print(f"Backup written to {report.path}: {sum(report.row_counts.values())} rows, "
-              f"{report.audit_entries} audit entries, chain verified.")
+        report = backup.backup(
+            app, Actor.console(), path, lambda table, n: bar.update(task, advance=n, description=table)
+        )
+    out.print(
+        f"Backup written to {report.path}: {sum(report.row_counts.values())} rows, "
+        f"{report.audit_entries} audit entries, chain verified."
+    )
 
 
 @cli.command("restore")
@@ -197,8 +242,9 @@ def restore_cmd(path: Path) -> None:
     """Verify a backup (integrity and audit chain), then restore it."""
     with app_handle() as app, _progress() as bar:
         task = bar.add_task("restoring", total=None)
-        report = backup.restore(app, Actor.console(), path, lambda table, n: bar.update(task, advance=n,
-                                                                                        description=table))
+        report = backup.restore(
+            app, Actor.console(), path, lambda table, n: bar.update(task, advance=n, description=table)
+        )
     out.print(f"Restored {sum(report.row_counts.values())} rows from {report.path}; audit chain verified.")
 
 

@@ -57,9 +57,7 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(
-    entries: Iterable[AuditEntry], head_seq: int | None, head_hash: str | None
-) -> ChainBreak | None:
+def verify_chain(entries: Iterable[AuditEntry], head_seq: int | None, head_hash: str | None) -> ChainBreak | None:
     """First entry where the chain breaks, or None. Entries must come in stored (seq) order.
 
     Editing an entry changes its hash; deleting or inserting one breaks the sequence or the link
@@ -71,8 +69,10 @@ def verify_chain(
     last_seq = 0
     for e in entries:
         if e.seq != expected_seq:
-            return ChainBreak(expected_seq if e.seq > expected_seq else e.seq,
-                              f"entry {expected_seq} is missing or out of order (found {e.seq})")
+            return ChainBreak(
+                expected_seq if e.seq > expected_seq else e.seq,
+                f"entry {expected_seq} is missing or out of order (found {e.seq})",
+            )
         if e.prev_hash != prev_hash:
             return ChainBreak(e.seq, "its link to the previous entry does not match (inserted, removed or reordered)")
         if entry_hash(prev_hash, hashed_fields(e)) != e.hash:
@@ -81,7 +81,9 @@ def verify_chain(
         last_seq = e.seq
         expected_seq += 1
     if (head_seq or 0) != last_seq or (head_seq and head_hash != prev_hash):
-        return ChainBreak(last_seq + 1 if (head_seq or 0) > last_seq else last_seq,
-                          f"the log ends at entry {last_seq} but the checkpoint says {head_seq or 0} "
-                          "(newest entries removed or checkpoint altered)")
+        return ChainBreak(
+            last_seq + 1 if (head_seq or 0) > last_seq else last_seq,
+            f"the log ends at entry {last_seq} but the checkpoint says {head_seq or 0} "
+            "(newest entries removed or checkpoint altered)",
+        )
     return None

@@ -58,8 +58,9 @@ def _mfa_state(app: App, user: dict[str, object]) -> str:
     return ""
 
 
-def _audit(app: App, u: Unit | None, action: str, user: dict[str, object] | None, outcome: str,
-           address: str, detail: str = "") -> None:
+def _audit(
+    app: App, u: Unit | None, action: str, user: dict[str, object] | None, outcome: str, address: str, detail: str = ""
+) -> None:
     actor = Actor(
         user_id=int(user["id"]) if user else None,  # type: ignore[call-overload]
         clinic_id=int(user["clinic_id"]) if user else None,  # type: ignore[call-overload]
@@ -68,12 +69,14 @@ def _audit(app: App, u: Unit | None, action: str, user: dict[str, object] | None
         address=address,
     )
     if u is not None:
-        Unit(app, actor, u.conn, u.now).audit(action, "user", user["id"] if user else "", outcome=outcome,
-                                               detail=detail)
+        Unit(app, actor, u.conn, u.now).audit(
+            action, "user", user["id"] if user else "", outcome=outcome, detail=detail
+        )
         return
     with app.db.transaction() as conn:
-        Unit(app, actor, conn, app.clock()).audit(action, "user", user["id"] if user else "", outcome=outcome,
-                                                  detail=detail)
+        Unit(app, actor, conn, app.clock()).audit(
+            action, "user", user["id"] if user else "", outcome=outcome, detail=detail
+        )
 
 
 def sign_in(app: App, email: str, password: str, address: str) -> Session:
@@ -96,8 +99,9 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
         if locked or not good:
             if not locked:
                 s = app.settings
-                user_store.record_failure(conn, user["id"], now, s.lockout_attempts,
-                                          now + timedelta(minutes=s.lockout_minutes))
+                user_store.record_failure(
+                    conn, user["id"], now, s.lockout_attempts, now + timedelta(minutes=s.lockout_minutes)
+                )
             _audit(app, u, "sign-in", user, "failure", address, "locked" if locked else "wrong password")
         else:
             changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
@@ -106,8 +110,15 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
             user_store.set_fields(conn, user["id"], now, **changes)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             mfa = _mfa_state(app, user)
-            user_store.create_session(conn, session_hash=_digest(token), user_id=user["id"], csrf_token=csrf,
-                                      mfa_passed=not mfa, now=now, address=address)
+            user_store.create_session(
+                conn,
+                session_hash=_digest(token),
+                user_id=user["id"],
+                csrf_token=csrf,
+                mfa_passed=not mfa,
+                now=now,
+                address=address,
+            )
             _audit(app, u, "sign-in", user, "success" if not mfa else "password-ok", address)
             return Session(token, csrf, mfa)
     raise NotSignedIn(SIGN_IN_FAILED)
@@ -153,6 +164,7 @@ def sign_out(app: App, token: str | None, address: str) -> None:
 
 # --- second factor (TOTP) ---
 
+
 def begin_enrollment(app: App, token: str) -> tuple[str, str]:
     """A new TOTP secret for the session's user, kept until a code from it is confirmed: (secret, otpauth URI)."""
     now = app.clock()
@@ -192,8 +204,9 @@ def check_code(app: App, token: str, code: str, address: str) -> None:
             user_store.set_session_mfa(conn, sess["id"], True)
             _audit(app, u, "sign-in", user, "success", address, "second factor")
             return
-    raise InvalidInput("That code did not match.",
-                       [FieldProblem("code", "Enter the 6-digit code your authenticator app shows now.")])
+    raise InvalidInput(
+        "That code did not match.", [FieldProblem("code", "Enter the 6-digit code your authenticator app shows now.")]
+    )
 
 
 def _secret(app: App, user: dict[str, object]) -> str:
@@ -215,6 +228,7 @@ def current_code(app: App, email: str) -> str:
 
 
 # --- API tokens for scripts ---
+
 
 def actor_for_token(app: App, token: str, address: str) -> Actor | None:
     if not token or len(token) > 200:

@@ -37,8 +37,10 @@ def _verify_copy(path: Path) -> tuple[dict[str, int], int]:
         if current is None:
             raise InvalidInput(f"{path} is not a sotchart backup (no schema version). Nothing was changed.")
         if current != migrate.head_revision():
-            raise InvalidInput(f"{path} has schema {current}, this sotchart expects {migrate.head_revision()}. "
-                               "Restore with the sotchart version that made it. Nothing was changed.")
+            raise InvalidInput(
+                f"{path} has schema {current}, this sotchart expects {migrate.head_revision()}. "
+                "Restore with the sotchart version that made it. Nothing was changed."
+            )
         with copy.engine.connect() as conn:
             head_seq, head_hash = audit_store.head(conn)
             entries = list(audit_store.iter_entries(conn))
@@ -96,8 +98,10 @@ def restore(app: App, actor: Actor, source: Path, progress: Progress | None = No
         with app.db.transaction() as conn:
             existing = backup_store.row_counts(conn)
         if any(existing.values()):
-            raise Conflict("The PostgreSQL database already holds records. Restore into a new, empty database "
-                           "(create it, point SOTCHART_DATABASE_URL at it, run `sotchart db upgrade`). Nothing was changed.")
+            raise Conflict(
+                "The PostgreSQL database already holds records. Restore into a new, empty database "
+                "(create it, point SOTCHART_DATABASE_URL at it, run `sotchart db upgrade`). Nothing was changed."
+            )
         copy = Database(f"sqlite:///{source}")
         try:
             with copy.engine.connect() as src, app.db.transaction() as dst:
@@ -108,5 +112,3 @@ def restore(app: App, actor: Actor, source: Path, progress: Progress | None = No
     with unit(app, actor, Action.BACKUP, "database") as u:
         u.audit("restore", "database", "", detail=f"from {source.name}")
     return BackupReport(source, counts, n_audit)
-
-

@@ -27,13 +27,21 @@ def create_clinic(app: App, actor: Actor, name: str) -> Clinic:
     return Clinic(cid, name)
 
 
-def create_clinic_with_owner(app: App, *, clinic_name: str, email: str, display_name: str,
-                             password: str) -> tuple[Clinic, users.StaffMember]:
+def create_clinic_with_owner(
+    app: App, *, clinic_name: str, email: str, display_name: str, password: str
+) -> tuple[Clinic, users.StaffMember]:
     users.check_new_account(email, display_name, "owner", password)
     console = Actor.console()
     clinic = create_clinic(app, console, clinic_name)
-    owner = users.add_user(app, Actor.console(clinic.id), email=email, display_name=display_name,
-                           role="owner", password=password, clinic_id=clinic.id)
+    owner = users.add_user(
+        app,
+        Actor.console(clinic.id),
+        email=email,
+        display_name=display_name,
+        role="owner",
+        password=password,
+        clinic_id=clinic.id,
+    )
     return clinic, owner
 
 

@@ -54,8 +54,10 @@ class Actor:
 def require(actor: Actor, action: Action) -> None:
     """The role check on its own, for a surface that shows a blank form before any record is touched."""
     if not allows(actor.role, action):
-        raise Forbidden(f"Your role ({actor.role.value}) does not allow this ({action.value}). "
-                        "Ask the clinic's owner if you need it.")
+        raise Forbidden(
+            f"Your role ({actor.role.value}) does not allow this ({action.value}). "
+            "Ask the clinic's owner if you need it."
+        )
 
 
 @dataclass
@@ -76,12 +78,29 @@ class Unit:
             raise Forbidden("Choose a clinic for this action.")
         return self.actor.clinic_id
 
-    def audit(self, action: str, record_type: str, record_id: object, *, patient_id: int | None = None,
-              outcome: str = "success", detail: str = "") -> None:
+    def audit(
+        self,
+        action: str,
+        record_type: str,
+        record_id: object,
+        *,
+        patient_id: int | None = None,
+        outcome: str = "success",
+        detail: str = "",
+    ) -> None:
         audit_store.append(
-            self.conn, at=self.now, clinic_id=self.actor.clinic_id, actor_id=self.actor.user_id,
-            actor_label=self.actor.label, action=action, record_type=record_type, record_id=str(record_id),
-            patient_id=patient_id, outcome=outcome, address=self.actor.address, detail=detail,
+            self.conn,
+            at=self.now,
+            clinic_id=self.actor.clinic_id,
+            actor_id=self.actor.user_id,
+            actor_label=self.actor.label,
+            action=action,
+            record_type=record_type,
+            record_id=str(record_id),
+            patient_id=patient_id,
+            outcome=outcome,
+            address=self.actor.address,
+            detail=detail,
         )
         self._events += 1
 
@@ -99,5 +118,6 @@ def unit(app: App, actor: Actor, action: Action | str, record_type: str, record_
     except (Forbidden, NotFound, NotSignedIn) as denial:
         with app.db.transaction() as conn:
             Unit(app, actor, conn, now).audit(
-                str(action), record_type, record_id, outcome="denied", detail=type(denial).__name__)
+                str(action), record_type, record_id, outcome="denied", detail=type(denial).__name__
+            )
         raise

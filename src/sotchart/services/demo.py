@@ -15,22 +15,55 @@ from sotchart.store import users as user_store
 from sotchart.store import visits as visit_store
 
 DEMO_CLINIC = "Harbourside Chiropractic (demo)"
-DEMO_PASSWORD = "harbourside-demo-2026"
+DEMO_PASSWORD = "harbourside-demo-2026"  # noqa: S105 - printed by `make run` on purpose
 STAFF = (
     ("owner@demo.sotchart.test", "Dr Maren Okafor", "owner"),
     ("clinician@demo.sotchart.test", "Dr Tomas Lindqvist", "clinician"),
     ("assistant@demo.sotchart.test", "Priya Natarajan", "assistant"),
     ("researcher@demo.sotchart.test", "Dr Ana Ribeiro", "researcher"),
 )
-FAMILY = ("Abernathy", "Brennan", "Castillo", "Dubois", "Eriksen", "Fairweather", "Goldberg", "Haddad",
-          "Ishikawa", "Jankowski", "Kowalczyk", "Lambert", "Moreau", "Nakamura", "O'Connell", "Petrov",
-          "Quinlan", "Rasmussen", "Sandoval", "Tanaka", "Underwood", "Vasquez", "Whitaker", "Yilmaz", "Zimmermann",
-          "Müller", "Ng", "Okonkwo")
+FAMILY = (
+    "Abernathy",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fairweather",
+    "Goldberg",
+    "Haddad",
+    "Ishikawa",
+    "Jankowski",
+    "Kowalczyk",
+    "Lambert",
+    "Moreau",
+    "Nakamura",
+    "O'Connell",
+    "Petrov",
+    "Quinlan",
+    "Rasmussen",
+    "Sandoval",
+    "Tanaka",
+    "Underwood",
+    "Vasquez",
+    "Whitaker",
+    "Yilmaz",
+    "Zimmermann",
+    "Müller",
+    "Ng",
+    "Okonkwo",
+)
 GIVEN_F = ("Amelia", "Beatriz", "Chloe", "Daniela", "Elif", "Freya", "Grace", "Hana", "Ingrid", "Jasmine", "Leila")
 GIVEN_M = ("Aaron", "Bruno", "Carlos", "Dmitri", "Emeka", "Felix", "Gabriel", "Hiroshi", "Ivan", "Jonah", "Luca")
-COMPLAINTS = ("Low back pain after lifting", "Neck pain with headaches", "Sciatica, left leg",
-              "Groin pain after twisting", "Jaw clicking and temple headaches", "Mid-back stiffness",
-              "Pelvic pain in pregnancy, 28 weeks", "Recurring tension headaches")
+COMPLAINTS = (
+    "Low back pain after lifting",
+    "Neck pain with headaches",
+    "Sciatica, left leg",
+    "Groin pain after twisting",
+    "Jaw clicking and temple headaches",
+    "Mid-back stiffness",
+    "Pelvic pain in pregnancy, 28 weeks",
+    "Recurring tension headaches",
+)
 
 
 @dataclass(frozen=True)
@@ -42,13 +75,17 @@ class DemoSignIn:
 
 def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, seed: int = 7) -> list[DemoSignIn]:
     """Create the demo clinic in one transaction (one audited use case), unless it is already there."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, repeatable by seed, not a secret
     clinic = clinics.create_clinic(app, Actor.console(), DEMO_CLINIC)
     actor = Actor.console(clinic.id)
     pw_hash = passwords.hash_password(DEMO_PASSWORD)
     with unit(app, actor, Action.PATIENT_CREATE, "clinic", clinic.id) as u:
-        staff_ids = [user_store.create(u.conn, clinic_id=clinic.id, email=e, display_name=n, role=r,
-                                       password_hash=pw_hash, now=u.now) for e, n, r in STAFF]
+        staff_ids = [
+            user_store.create(
+                u.conn, clinic_id=clinic.id, email=e, display_name=n, role=r, password_hash=pw_hash, now=u.now
+            )
+            for e, n, r in STAFF
+        ]
         clinician_ids = staff_ids[:2]
         today = u.now.date()
         for i in range(patients):
@@ -56,20 +93,37 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
             given = rng.choice(GIVEN_F if sex == "female" else GIVEN_M)
             family = FAMILY[i % len(FAMILY)]
             birth = date(rng.randint(1945, 2015), rng.randint(1, 12), rng.randint(1, 28))
-            pid = patient_store.create(u.conn, clinic_id=clinic.id, actor_id=staff_ids[2], now=u.now, values={
-                "family_name": family, "given_name": given, "family_key": search_key(family),
-                "given_key": search_key(given), "birth_date": birth, "sex": sex,
-                "phone": f"+1 555 01{rng.randint(10, 99)} {rng.randint(1000, 9999)}",
-                "email": f"{search_key(given)}.{search_key(family).replace(chr(39), '')}@example.org",
-                "address": f"{rng.randint(1, 400)} Harbour Road, Port Lewis", "external_id": "",
-            })
+            pid = patient_store.create(
+                u.conn,
+                clinic_id=clinic.id,
+                actor_id=staff_ids[2],
+                now=u.now,
+                values={
+                    "family_name": family,
+                    "given_name": given,
+                    "family_key": search_key(family),
+                    "given_key": search_key(given),
+                    "birth_date": birth,
+                    "sex": sex,
+                    "phone": f"+1 555 01{rng.randint(10, 99)} {rng.randint(1000, 9999)}",
+                    "email": f"{search_key(given)}.{search_key(family).replace(chr(39), '')}@example.org",
+                    "address": f"{rng.randint(1, 400)} Harbour Road, Port Lewis",
+                    "external_id": "",
+                },
+            )
             if i % 7 == 3:
-                patient_store.add_alert(u.conn, patient_id=pid, kind="safety",
-                                        text="Anticoagulant therapy (warfarin): relative contraindication, gentle care only",
-                                        actor_id=clinician_ids[0], now=u.now)
+                patient_store.add_alert(
+                    u.conn,
+                    patient_id=pid,
+                    kind="safety",
+                    text="Anticoagulant therapy (warfarin): relative contraindication, gentle care only",
+                    actor_id=clinician_ids[0],
+                    now=u.now,
+                )
             if i % 11 == 5:
-                patient_store.add_alert(u.conn, patient_id=pid, kind="allergy", text="Latex", actor_id=staff_ids[2],
-                                        now=u.now)
+                patient_store.add_alert(
+                    u.conn, patient_id=pid, kind="allergy", text="Latex", actor_id=staff_ids[2], now=u.now
+                )
             n_visits = long_history_visits if i == 0 else rng.randint(0, 14)
             _visits(u, rng, clinic.id, pid, clinician_ids, today, n_visits)
         u.audit("demo.load", "clinic", clinic.id, detail=f"patients={patients}")
@@ -81,23 +135,47 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
         return
     complaint = rng.choice(COMPLAINTS)
     start = today - timedelta(days=3 * n + rng.randint(0, 30))
-    eid = visit_store.create_episode(u.conn, clinic_id=clinic_id, patient_id=pid, complaint=complaint,
-                                     start_date=start, actor_id=clinician_ids[0], now=u.now)
+    eid = visit_store.create_episode(
+        u.conn,
+        clinic_id=clinic_id,
+        patient_id=pid,
+        complaint=complaint,
+        start_date=start,
+        actor_id=clinician_ids[0],
+        now=u.now,
+    )
     for k in range(n):
         d = start + timedelta(days=3 * k)
         clinician = rng.choice(clinician_ids)
         last = k == n - 1
-        vid = visit_store.create(u.conn, clinic_id=clinic_id, patient_id=pid, actor_id=clinician, now=u.now, values={
-            "episode_id": eid, "clinician_id": clinician, "visit_date": d,
-            "kind": "new-patient" if k == 0 else ("re-examination" if k % 12 == 0 else "follow-up"),
-            "complaint": complaint,
-            "note": "" if last else f"S: {complaint}; pain {rng.randint(1, 8)}/10.\nO: Indicators recorded.\n"
-                                     "A: Category and side recorded per visit.\nP: Continue plan.",
-        })
+        vid = visit_store.create(
+            u.conn,
+            clinic_id=clinic_id,
+            patient_id=pid,
+            actor_id=clinician,
+            now=u.now,
+            values={
+                "episode_id": eid,
+                "clinician_id": clinician,
+                "visit_date": d,
+                "kind": "new-patient" if k == 0 else ("re-examination" if k % 12 == 0 else "follow-up"),
+                "complaint": complaint,
+                "note": ""
+                if last
+                else f"S: {complaint}; pain {rng.randint(1, 8)}/10.\nO: Indicators recorded.\n"
+                "A: Category and side recorded per visit.\nP: Continue plan.",
+            },
+        )
         if not last:
-            visit_store.update_if_version(u.conn, clinic_id=clinic_id, visit_id=vid, expected_version=1,
-                                          values={"status": "signed", "signed_at": u.now, "signed_by": clinician},
-                                          actor_id=clinician, now=u.now)
+            visit_store.update_if_version(
+                u.conn,
+                clinic_id=clinic_id,
+                visit_id=vid,
+                expected_version=1,
+                values={"status": "signed", "signed_at": u.now, "signed_by": clinician},
+                actor_id=clinician,
+                now=u.now,
+            )
 
 
 def demo_present(app: App) -> bool:

@@ -22,9 +22,15 @@ def hash_password(password: str) -> str:
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise InvalidInput("The password is too short.",
-                           [FieldProblem("password", f"Use at least {MIN_LENGTH} characters; a phrase of "
-                                                     "several words is easiest to remember.")])
+        raise InvalidInput(
+            "The password is too short.",
+            [
+                FieldProblem(
+                    "password",
+                    f"Use at least {MIN_LENGTH} characters; a phrase of several words is easiest to remember.",
+                )
+            ],
+        )
     if len(password) > 1024:
         raise InvalidInput("The password is too long.", [FieldProblem("password", "Use at most 1024 characters.")])
 

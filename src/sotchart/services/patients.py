@@ -102,8 +102,7 @@ def register_patient(app: App, actor: Actor, data: dict[str, Any]) -> Patient:
         values = asdict(details)
         values["family_key"] = search_key(details.family_name)
         values["given_key"] = search_key(details.given_name)
-        pid = patient_store.create(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=actor.user_id,
-                                   now=u.now)
+        pid = patient_store.create(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=actor.user_id, now=u.now)
         u.audit("patient.create", "patient", pid, patient_id=pid)
         return _patient(patient_store.get(u.conn, u.clinic_id(), pid) or {})
 
@@ -119,13 +118,23 @@ def update_patient(app: App, actor: Actor, patient_id: int, data: dict[str, Any]
         details = parse_details(merged)
         check_details(details, u.now.date())
         expected = row["version"] if if_match is None else if_match
-        values = asdict(details) | {"family_key": search_key(details.family_name),
-                                    "given_key": search_key(details.given_name)}
-        if not patient_store.update_if_version(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id,
-                                               expected_version=expected, values=values,
-                                               actor_id=actor.user_id, now=u.now):
-            raise StaleVersion("This patient was changed by someone else after you opened it. "
-                               "Reload to see their changes, then make yours again.")
+        values = asdict(details) | {
+            "family_key": search_key(details.family_name),
+            "given_key": search_key(details.given_name),
+        }
+        if not patient_store.update_if_version(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            patient_id=patient_id,
+            expected_version=expected,
+            values=values,
+            actor_id=actor.user_id,
+            now=u.now,
+        ):
+            raise StaleVersion(
+                "This patient was changed by someone else after you opened it. "
+                "Reload to see their changes, then make yours again."
+            )
         changed = sorted(k for k in DETAIL_FIELDS if str(row[k]) != str(values[k]))
         u.audit("patient.update", "patient", patient_id, patient_id=patient_id, detail="fields=" + ",".join(changed))
         return _patient(patient_store.get(u.conn, u.clinic_id(), patient_id) or {})
@@ -147,8 +156,10 @@ class SearchQuery:
             try:
                 bd = date.fromisoformat(birth_date.strip())
             except ValueError as err:
-                raise InvalidInput("The date of birth could not be read.",
-                                   [FieldProblem("birth_date", "Use YYYY-MM-DD, e.g. 1984-03-27.")]) from err
+                raise InvalidInput(
+                    "The date of birth could not be read.",
+                    [FieldProblem("birth_date", "Use YYYY-MM-DD, e.g. 1984-03-27.")],
+                ) from err
         return cls(text, bd)
 
 
@@ -189,8 +200,9 @@ def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = Non
         if row is None:
             raise NotFound("No such patient in this clinic.")
         size = app.settings.page_size
-        visits = visit_store.page_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id,
-                                              limit=size + 1, before=before)
+        visits = visit_store.page_for_patient(
+            u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, limit=size + 1, before=before
+        )
         next_cursor = None
         if len(visits) > size:
             visits = visits[:size]
@@ -216,8 +228,10 @@ def _parse_cursor(cursor: str | None) -> tuple[date, int] | None:
         d, vid = cursor.split("_", 1)
         return date.fromisoformat(d), int(vid)
     except ValueError as err:
-        raise InvalidInput("The page link is not valid; go back to the first page of visits.",
-                           [FieldProblem("before", "Use the link from the previous page.")]) from err
+        raise InvalidInput(
+            "The page link is not valid; go back to the first page of visits.",
+            [FieldProblem("before", "Use the link from the previous page.")],
+        ) from err
 
 
 def add_alert(app: App, actor: Actor, patient_id: int, kind: str, text: str) -> Alert:
@@ -225,7 +239,8 @@ def add_alert(app: App, actor: Actor, patient_id: int, kind: str, text: str) -> 
     with unit(app, actor, Action.PATIENT_UPDATE, "patient", patient_id) as u:
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
-        aid = patient_store.add_alert(u.conn, patient_id=patient_id, kind=kind, text=text.strip(),
-                                      actor_id=actor.user_id, now=u.now)
+        aid = patient_store.add_alert(
+            u.conn, patient_id=patient_id, kind=kind, text=text.strip(), actor_id=actor.user_id, now=u.now
+        )
         u.audit("alert.create", "patient_alert", aid, patient_id=patient_id)
         return Alert(aid, kind, text.strip())

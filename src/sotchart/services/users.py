@@ -31,8 +31,15 @@ class StaffMember:
 def _view(row: dict[str, object], now: datetime) -> StaffMember:
     locked_until = row["locked_until"]
     locked = row["disabled_at"] is not None or (isinstance(locked_until, datetime) and locked_until > now)
-    return StaffMember(int(row["id"]), int(row["clinic_id"]), str(row["email"]),  # type: ignore[call-overload]
-                       str(row["display_name"]), str(row["role"]), row["mfa_enrolled_at"] is not None, locked)
+    return StaffMember(
+        int(row["id"]),
+        int(row["clinic_id"]),
+        str(row["email"]),  # type: ignore[call-overload]
+        str(row["display_name"]),
+        str(row["role"]),
+        row["mfa_enrolled_at"] is not None,
+        locked,
+    )
 
 
 def check_new_account(email: str, display_name: str, role: str, password: str) -> None:
@@ -52,20 +59,30 @@ def check_new_account(email: str, display_name: str, role: str, password: str) -
         raise InvalidInput("The new account needs fixing.", problems)
 
 
-def add_user(app: App, actor: Actor, *, email: str, display_name: str, role: str, password: str,
-             clinic_id: int | None = None) -> StaffMember:
+def add_user(
+    app: App, actor: Actor, *, email: str, display_name: str, role: str, password: str, clinic_id: int | None = None
+) -> StaffMember:
     email = email.strip().lower()
     check_new_account(email, display_name, role, password)
     pw_hash = passwords.hash_password(password)
     target_clinic = clinic_id if actor.role == Role.SYSTEM and clinic_id else actor.clinic_id
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         if target_clinic is None or clinic_store.get(u.conn, target_clinic) is None:
-            raise InvalidInput("Choose an existing clinic for the account.",
-                               [FieldProblem("clinic", "Run `sotchart init` first, or pass --clinic ID.")])
+            raise InvalidInput(
+                "Choose an existing clinic for the account.",
+                [FieldProblem("clinic", "Run `sotchart init` first, or pass --clinic ID.")],
+            )
         if user_store.by_email(u.conn, email):
             raise Conflict(f"An account with the email {email} already exists.")
-        uid = user_store.create(u.conn, clinic_id=target_clinic, email=email, display_name=display_name.strip(),
-                                role=role, password_hash=pw_hash, now=u.now)
+        uid = user_store.create(
+            u.conn,
+            clinic_id=target_clinic,
+            email=email,
+            display_name=display_name.strip(),
+            role=role,
+            password_hash=pw_hash,
+            now=u.now,
+        )
         u.audit("user.create", "user", uid, detail=f"role={role}")
         return _view(user_store.get(u.conn, uid) or {}, u.now)
 

@@ -36,11 +36,20 @@ class Visit:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "patient_id": self.patient_id, "episode_id": self.episode_id,
-            "visit_date": self.visit_date.isoformat(), "kind": self.kind, "status": self.status,
-            "complaint": self.complaint, "note": self.note, "status_reason": self.status_reason,
-            "signed_at": self.signed_at.isoformat() if self.signed_at else None, "signed_by": self.signed_by,
-            "version": self.version, "created_at": self.created_at.isoformat(), "created_by": self.created_by,
+            "id": self.id,
+            "patient_id": self.patient_id,
+            "episode_id": self.episode_id,
+            "visit_date": self.visit_date.isoformat(),
+            "kind": self.kind,
+            "status": self.status,
+            "complaint": self.complaint,
+            "note": self.note,
+            "status_reason": self.status_reason,
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+            "signed_by": self.signed_by,
+            "version": self.version,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
             "updated_at": self.updated_at.isoformat(),
         }
 
@@ -91,12 +100,15 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
         if episode_id is not None:
             ep = visit_store.get_episode(u.conn, u.clinic_id(), int(episode_id))
             if ep is None or ep["patient_id"] != patient_id:
-                raise InvalidInput("The episode of care is not this patient's.",
-                                   [FieldProblem("episode_id", "Choose one of this patient's episodes.")])
+                raise InvalidInput(
+                    "The episode of care is not this patient's.",
+                    [FieldProblem("episode_id", "Choose one of this patient's episodes.")],
+                )
             values["episode_id"] = ep["id"]
         values["clinician_id"] = actor.user_id
-        vid = visit_store.create(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values,
-                                 actor_id=actor.user_id, now=u.now)
+        vid = visit_store.create(
+            u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values, actor_id=actor.user_id, now=u.now
+        )
         u.audit("visit.create", "visit", vid, patient_id=patient_id)
         return _visit(visit_store.get(u.conn, u.clinic_id(), vid) or {})
 
@@ -115,8 +127,10 @@ def _load_for_change(u: Any, visit_id: int, if_match: int | None) -> dict[str, A
     if row is None:
         raise NotFound("No such visit in this clinic.")
     if if_match is not None and if_match != row["version"]:
-        raise StaleVersion("This visit was changed by someone else after you opened it. "
-                           "Reload to see their changes; nothing of yours was saved yet.")
+        raise StaleVersion(
+            "This visit was changed by someone else after you opened it. "
+            "Reload to see their changes; nothing of yours was saved yet."
+        )
     return row
 
 
@@ -126,12 +140,19 @@ def update_visit(app: App, actor: Actor, visit_id: int, data: dict[str, Any], if
         if not is_editable(VisitStatus(row["status"])):
             raise Conflict("This note is signed and locked. Record an amendment to change it.")
         values = _check_fields(data, u.now.date(), partial=True)
-        if not visit_store.update_if_version(u.conn, clinic_id=u.clinic_id(), visit_id=visit_id,
-                                             expected_version=row["version"], values=values,
-                                             actor_id=actor.user_id, now=u.now):
+        if not visit_store.update_if_version(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            visit_id=visit_id,
+            expected_version=row["version"],
+            values=values,
+            actor_id=actor.user_id,
+            now=u.now,
+        ):
             raise StaleVersion("This visit was changed by someone else while you saved. Reload and try again.")
-        u.audit("visit.update", "visit", visit_id, patient_id=row["patient_id"],
-                detail="fields=" + ",".join(sorted(values)))
+        u.audit(
+            "visit.update", "visit", visit_id, patient_id=row["patient_id"], detail="fields=" + ",".join(sorted(values))
+        )
         return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
 
 
@@ -140,12 +161,18 @@ def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> V
         row = _load_for_change(u, visit_id, if_match)
         check_transition(VisitStatus(row["status"]), VisitStatus.SIGNED)
         if not row["note"].strip() and not row["complaint"].strip():
-            raise InvalidInput("The note is empty.",
-                               [FieldProblem("note", "Write the note (or the complaint) before signing.")])
-        visit_store.update_if_version(u.conn, clinic_id=u.clinic_id(), visit_id=visit_id,
-                                      expected_version=row["version"],
-                                      values={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
-                                      actor_id=actor.user_id, now=u.now)
+            raise InvalidInput(
+                "The note is empty.", [FieldProblem("note", "Write the note (or the complaint) before signing.")]
+            )
+        visit_store.update_if_version(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            visit_id=visit_id,
+            expected_version=row["version"],
+            values={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
+            actor_id=actor.user_id,
+            now=u.now,
+        )
         u.audit("visit.sign", "visit", visit_id, patient_id=row["patient_id"])
         return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
 
@@ -153,15 +180,22 @@ def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> V
 def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if_match: int | None) -> Visit:
     reason = reason.strip()
     if not reason or len(reason) > 500:
-        raise InvalidInput("Say why this visit was entered in error.",
-                           [FieldProblem("reason", "Give a reason of 1 to 500 characters.")])
+        raise InvalidInput(
+            "Say why this visit was entered in error.",
+            [FieldProblem("reason", "Give a reason of 1 to 500 characters.")],
+        )
     with unit(app, actor, Action.VISIT_MARK_IN_ERROR, "visit", visit_id) as u:
         row = _load_for_change(u, visit_id, if_match)
         check_transition(VisitStatus(row["status"]), VisitStatus.ENTERED_IN_ERROR)
-        visit_store.update_if_version(u.conn, clinic_id=u.clinic_id(), visit_id=visit_id,
-                                      expected_version=row["version"],
-                                      values={"status": "entered-in-error", "status_reason": reason},
-                                      actor_id=actor.user_id, now=u.now)
+        visit_store.update_if_version(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            visit_id=visit_id,
+            expected_version=row["version"],
+            values={"status": "entered-in-error", "status_reason": reason},
+            actor_id=actor.user_id,
+            now=u.now,
+        )
         u.audit("visit.entered-in-error", "visit", visit_id, patient_id=row["patient_id"])
         return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
 
@@ -182,10 +216,17 @@ def start_episode(app: App, actor: Actor, patient_id: int, complaint: str, start
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
         if start_date and start_date > u.now.date():
-            raise InvalidInput("The episode starts in the future.",
-                               [FieldProblem("start_date", "Use today or an earlier date.")])
-        eid = visit_store.create_episode(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id,
-                                         complaint=complaint, start_date=start_date or u.now.date(),
-                                         actor_id=actor.user_id, now=u.now)
+            raise InvalidInput(
+                "The episode starts in the future.", [FieldProblem("start_date", "Use today or an earlier date.")]
+            )
+        eid = visit_store.create_episode(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            patient_id=patient_id,
+            complaint=complaint,
+            start_date=start_date or u.now.date(),
+            actor_id=actor.user_id,
+            now=u.now,
+        )
         u.audit("episode.create", "episode", eid, patient_id=patient_id)
         return eid

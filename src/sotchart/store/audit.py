@@ -78,8 +78,10 @@ def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:
 
 def for_patient(conn: Connection, patient_id: int, limit: int = 50) -> list[AuditEntry]:
     rows = conn.execute(
-        select(audit_event).where(audit_event.c.patient_id == patient_id)
-        .order_by(audit_event.c.seq.desc()).limit(limit)
+        select(audit_event)
+        .where(audit_event.c.patient_id == patient_id)
+        .order_by(audit_event.c.seq.desc())
+        .limit(limit)
     ).all()
     return [AuditEntry(**r._mapping) for r in rows]
 

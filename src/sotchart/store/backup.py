@@ -19,8 +19,7 @@ def table_names() -> list[str]:
 
 
 def row_counts(conn: Connection) -> dict[str, int]:
-    return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in metadata.sorted_tables}
+    return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in metadata.sorted_tables}
 
 
 def sqlite_online_copy(source: Database, dest_path: Path) -> None:
@@ -79,11 +78,13 @@ def reset_sequences(conn: Connection) -> None:
     for table in metadata.sorted_tables:
         for col in table.primary_key.columns:
             if col.autoincrement is True or (col.autoincrement == "auto" and col.type.python_type is int):
-                seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                   {"t": table.name, "c": col.name}).scalar()
+                seq = conn.execute(
+                    text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": col.name}
+                ).scalar()
                 if seq:
-                    conn.execute(text(f"SELECT setval('{seq}', COALESCE((SELECT max({col.name}) FROM "
-                                      f"{table.name}), 0) + 1, false)"))
+                    quote = conn.dialect.identifier_preparer.quote
+                    largest = f"SELECT max({quote(col.name)}) FROM {quote(table.name)}"  # noqa: S608 - our own names
+                    conn.execute(text(f"SELECT setval(:seq, COALESCE(({largest}), 0) + 1, false)"), {"seq": seq})
 
 
 def integrity_ok(path: Path) -> tuple[bool, str]:

@@ -12,54 +12,99 @@ from sotchart.store.tables import clinic, patient, patient_alert
 _TOP = "\U0010ffff"  # sorts after every character: [p, p+_TOP) holds exactly the keys starting with p
 
 
-def create(conn: Connection, *, clinic_id: int, values: dict[str, Any], actor_id: int | None,
-           now: datetime) -> int:
+def create(conn: Connection, *, clinic_id: int, values: dict[str, Any], actor_id: int | None, now: datetime) -> int:
     if conn.dialect.name == "postgresql":
         # Two registrations at once must not draw the same chart number; SQLite's write lock already serialises.
         conn.execute(select(clinic.c.id).where(clinic.c.id == clinic_id).with_for_update())
-    seq = int(conn.execute(select(func.count()).select_from(patient)
-                           .where(patient.c.clinic_id == clinic_id)).scalar_one()) + 1
-    return int(conn.execute(insert(patient).values(
-        clinic_id=clinic_id, chart_number=f"P{seq:06d}", **values, version=1, status="active",
-        created_at=now, created_by=actor_id, updated_at=now, updated_by=actor_id,
-    ).returning(patient.c.id)).scalar_one())
+    seq = (
+        int(
+            conn.execute(select(func.count()).select_from(patient).where(patient.c.clinic_id == clinic_id)).scalar_one()
+        )
+        + 1
+    )
+    return int(
+        conn.execute(
+            insert(patient)
+            .values(
+                clinic_id=clinic_id,
+                chart_number=f"P{seq:06d}",
+                **values,
+                version=1,
+                status="active",
+                created_at=now,
+                created_by=actor_id,
+                updated_at=now,
+                updated_by=actor_id,
+            )
+            .returning(patient.c.id)
+        ).scalar_one()
+    )
 
 
 def get(conn: Connection, clinic_id: int, patient_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(patient).where(
-        and_(patient.c.id == patient_id, patient.c.clinic_id == clinic_id))).first()
+    row = conn.execute(
+        select(patient).where(and_(patient.c.id == patient_id, patient.c.clinic_id == clinic_id))
+    ).first()
     return dict(row._mapping) if row else None
 
 
-def update_if_version(conn: Connection, *, clinic_id: int, patient_id: int, expected_version: int,
-                      values: dict[str, Any], actor_id: int | None, now: datetime) -> bool:
+def update_if_version(
+    conn: Connection,
+    *,
+    clinic_id: int,
+    patient_id: int,
+    expected_version: int,
+    values: dict[str, Any],
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
     """Compare-and-set on the version: False when someone else saved first."""
-    result = conn.execute(update(patient).where(and_(
-        patient.c.id == patient_id, patient.c.clinic_id == clinic_id, patient.c.version == expected_version,
-    )).values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id))
+    result = conn.execute(
+        update(patient)
+        .where(
+            and_(
+                patient.c.id == patient_id,
+                patient.c.clinic_id == clinic_id,
+                patient.c.version == expected_version,
+            )
+        )
+        .values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id)
+    )
     return result.rowcount == 1
 
 
-def search(conn: Connection, *, clinic_id: int, family_prefix: str = "", given_prefix: str = "",
-           any_name_prefix: str = "", birth_date: date | None = None, identifier: str = "",
-           limit: int = 50) -> list[dict[str, Any]]:
+def search(
+    conn: Connection,
+    *,
+    clinic_id: int,
+    family_prefix: str = "",
+    given_prefix: str = "",
+    any_name_prefix: str = "",
+    birth_date: date | None = None,
+    identifier: str = "",
+    limit: int = 50,
+) -> list[dict[str, Any]]:
     conds = [patient.c.clinic_id == clinic_id]
     if family_prefix:
         conds += [patient.c.family_key >= family_prefix, patient.c.family_key < family_prefix + _TOP]
     if given_prefix:
         conds += [patient.c.given_key >= given_prefix, patient.c.given_key < given_prefix + _TOP]
     if any_name_prefix:
-        conds.append(or_(
-            and_(patient.c.family_key >= any_name_prefix, patient.c.family_key < any_name_prefix + _TOP),
-            and_(patient.c.given_key >= any_name_prefix, patient.c.given_key < any_name_prefix + _TOP),
-        ))
+        conds.append(
+            or_(
+                and_(patient.c.family_key >= any_name_prefix, patient.c.family_key < any_name_prefix + _TOP),
+                and_(patient.c.given_key >= any_name_prefix, patient.c.given_key < any_name_prefix + _TOP),
+            )
+        )
     if birth_date:
         conds.append(patient.c.birth_date == birth_date)
     if identifier:
         conds.append(or_(patient.c.chart_number == identifier.upper(), patient.c.external_id == identifier))
     rows = conn.execute(
-        select(patient).where(and_(*conds))
-        .order_by(patient.c.family_key, patient.c.given_key, patient.c.id).limit(limit)
+        select(patient)
+        .where(and_(*conds))
+        .order_by(patient.c.family_key, patient.c.given_key, patient.c.id)
+        .limit(limit)
     ).all()
     return [dict(r._mapping) for r in rows]
 
@@ -71,16 +116,29 @@ def count(conn: Connection, clinic_id: int | None = None) -> int:
     return int(conn.execute(q).scalar_one())
 
 
-def add_alert(conn: Connection, *, patient_id: int, kind: str, text: str, actor_id: int | None,
-              now: datetime) -> int:
-    return int(conn.execute(insert(patient_alert).values(
-        patient_id=patient_id, kind=kind, text=text, active=True,
-        created_at=now, created_by=actor_id, updated_at=now, updated_by=actor_id,
-    ).returning(patient_alert.c.id)).scalar_one())
+def add_alert(conn: Connection, *, patient_id: int, kind: str, text: str, actor_id: int | None, now: datetime) -> int:
+    return int(
+        conn.execute(
+            insert(patient_alert)
+            .values(
+                patient_id=patient_id,
+                kind=kind,
+                text=text,
+                active=True,
+                created_at=now,
+                created_by=actor_id,
+                updated_at=now,
+                updated_by=actor_id,
+            )
+            .returning(patient_alert.c.id)
+        ).scalar_one()
+    )
 
 
 def alerts(conn: Connection, patient_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(select(patient_alert).where(
-        and_(patient_alert.c.patient_id == patient_id, patient_alert.c.active.is_(True)))
-        .order_by(patient_alert.c.id)).all()
+    rows = conn.execute(
+        select(patient_alert)
+        .where(and_(patient_alert.c.patient_id == patient_id, patient_alert.c.active.is_(True)))
+        .order_by(patient_alert.c.id)
+    ).all()
     return [dict(r._mapping) for r in rows]

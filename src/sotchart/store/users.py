@@ -10,14 +10,25 @@ from sqlalchemy import Connection, and_, insert, select, update
 from sotchart.store.tables import api_token, app_user, user_session
 
 
-def create(conn: Connection, *, clinic_id: int, email: str, display_name: str, role: str,
-           password_hash: str, now: datetime) -> int:
-    return int(conn.execute(
-        insert(app_user).values(
-            clinic_id=clinic_id, email=email, display_name=display_name, role=role,
-            password_hash=password_hash, failed_attempts=0, created_at=now, updated_at=now,
-        ).returning(app_user.c.id)
-    ).scalar_one())
+def create(
+    conn: Connection, *, clinic_id: int, email: str, display_name: str, role: str, password_hash: str, now: datetime
+) -> int:
+    return int(
+        conn.execute(
+            insert(app_user)
+            .values(
+                clinic_id=clinic_id,
+                email=email,
+                display_name=display_name,
+                role=role,
+                password_hash=password_hash,
+                failed_attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(app_user.c.id)
+        ).scalar_one()
+    )
 
 
 def by_email(conn: Connection, email: str) -> dict[str, Any] | None:
@@ -41,31 +52,44 @@ def set_fields(conn: Connection, user_id: int, now: datetime, **values: Any) -> 
     conn.execute(update(app_user).where(app_user.c.id == user_id).values(**values, updated_at=now))
 
 
-def record_failure(conn: Connection, user_id: int, now: datetime, lock_after: int,
-                   lock_until: datetime) -> int:
+def record_failure(conn: Connection, user_id: int, now: datetime, lock_after: int, lock_until: datetime) -> int:
     """Count a failed sign-in atomically; lock the account when the count reaches the limit."""
-    conn.execute(update(app_user).where(app_user.c.id == user_id)
-                 .values(failed_attempts=app_user.c.failed_attempts + 1, updated_at=now))
+    conn.execute(
+        update(app_user)
+        .where(app_user.c.id == user_id)
+        .values(failed_attempts=app_user.c.failed_attempts + 1, updated_at=now)
+    )
     attempts = int(conn.execute(select(app_user.c.failed_attempts).where(app_user.c.id == user_id)).scalar_one())
     if attempts >= lock_after:
-        conn.execute(update(app_user).where(app_user.c.id == user_id)
-                     .values(locked_until=lock_until, failed_attempts=0))
+        conn.execute(
+            update(app_user).where(app_user.c.id == user_id).values(locked_until=lock_until, failed_attempts=0)
+        )
     return attempts
 
 
 # --- sessions ---
 
-def create_session(conn: Connection, *, session_hash: str, user_id: int, csrf_token: str,
-                   mfa_passed: bool, now: datetime, address: str) -> None:
-    conn.execute(insert(user_session).values(
-        id=session_hash, user_id=user_id, csrf_token=csrf_token, mfa_passed=mfa_passed,
-        created_at=now, last_seen_at=now, address=address[:64],
-    ))
+
+def create_session(
+    conn: Connection, *, session_hash: str, user_id: int, csrf_token: str, mfa_passed: bool, now: datetime, address: str
+) -> None:
+    conn.execute(
+        insert(user_session).values(
+            id=session_hash,
+            user_id=user_id,
+            csrf_token=csrf_token,
+            mfa_passed=mfa_passed,
+            created_at=now,
+            last_seen_at=now,
+            address=address[:64],
+        )
+    )
 
 
 def get_session(conn: Connection, session_hash: str) -> dict[str, Any] | None:
-    row = conn.execute(select(user_session).where(
-        and_(user_session.c.id == session_hash, user_session.c.ended_at.is_(None)))).first()
+    row = conn.execute(
+        select(user_session).where(and_(user_session.c.id == session_hash, user_session.c.ended_at.is_(None)))
+    ).first()
     return dict(row._mapping) if row else None
 
 
@@ -78,8 +102,11 @@ def end_session(conn: Connection, session_hash: str, now: datetime) -> None:
 
 
 def end_all_sessions(conn: Connection, user_id: int, now: datetime) -> None:
-    conn.execute(update(user_session).where(
-        and_(user_session.c.user_id == user_id, user_session.c.ended_at.is_(None))).values(ended_at=now))
+    conn.execute(
+        update(user_session)
+        .where(and_(user_session.c.user_id == user_id, user_session.c.ended_at.is_(None)))
+        .values(ended_at=now)
+    )
 
 
 def set_session_mfa(conn: Connection, session_hash: str, passed: bool) -> None:
@@ -88,14 +115,21 @@ def set_session_mfa(conn: Connection, session_hash: str, passed: bool) -> None:
 
 # --- API tokens ---
 
+
 def create_token(conn: Connection, *, user_id: int, name: str, token_hash: str, now: datetime) -> int:
-    return int(conn.execute(insert(api_token).values(
-        user_id=user_id, name=name, token_hash=token_hash, created_at=now).returning(api_token.c.id)).scalar_one())
+    return int(
+        conn.execute(
+            insert(api_token)
+            .values(user_id=user_id, name=name, token_hash=token_hash, created_at=now)
+            .returning(api_token.c.id)
+        ).scalar_one()
+    )
 
 
 def user_for_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     row = conn.execute(
-        select(app_user, api_token.c.id.label("token_id")).join(api_token, api_token.c.user_id == app_user.c.id)
+        select(app_user, api_token.c.id.label("token_id"))
+        .join(api_token, api_token.c.user_id == app_user.c.id)
         .where(and_(api_token.c.token_hash == token_hash, api_token.c.revoked_at.is_(None)))
     ).first()
     return dict(row._mapping) if row else None

@@ -10,12 +10,26 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sotchart.store.tables import app_user, episode, visit
 
 
-def create(conn: Connection, *, clinic_id: int, patient_id: int, values: dict[str, Any],
-           actor_id: int | None, now: datetime) -> int:
-    return int(conn.execute(insert(visit).values(
-        clinic_id=clinic_id, patient_id=patient_id, **values, status="draft", version=1,
-        created_at=now, created_by=actor_id, updated_at=now, updated_by=actor_id,
-    ).returning(visit.c.id)).scalar_one())
+def create(
+    conn: Connection, *, clinic_id: int, patient_id: int, values: dict[str, Any], actor_id: int | None, now: datetime
+) -> int:
+    return int(
+        conn.execute(
+            insert(visit)
+            .values(
+                clinic_id=clinic_id,
+                patient_id=patient_id,
+                **values,
+                status="draft",
+                version=1,
+                created_at=now,
+                created_by=actor_id,
+                updated_at=now,
+                updated_by=actor_id,
+            )
+            .returning(visit.c.id)
+        ).scalar_one()
+    )
 
 
 def get(conn: Connection, clinic_id: int, visit_id: int) -> dict[str, Any] | None:
@@ -23,56 +37,109 @@ def get(conn: Connection, clinic_id: int, visit_id: int) -> dict[str, Any] | Non
     return dict(row._mapping) if row else None
 
 
-def update_if_version(conn: Connection, *, clinic_id: int, visit_id: int, expected_version: int,
-                      values: dict[str, Any], actor_id: int | None, now: datetime) -> bool:
-    result = conn.execute(update(visit).where(and_(
-        visit.c.id == visit_id, visit.c.clinic_id == clinic_id, visit.c.version == expected_version,
-    )).values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id))
+def update_if_version(
+    conn: Connection,
+    *,
+    clinic_id: int,
+    visit_id: int,
+    expected_version: int,
+    values: dict[str, Any],
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
+    result = conn.execute(
+        update(visit)
+        .where(
+            and_(
+                visit.c.id == visit_id,
+                visit.c.clinic_id == clinic_id,
+                visit.c.version == expected_version,
+            )
+        )
+        .values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id)
+    )
     return result.rowcount == 1
 
 
-def page_for_patient(conn: Connection, *, clinic_id: int, patient_id: int, limit: int,
-                     before: tuple[date, int] | None = None) -> list[dict[str, Any]]:
+def page_for_patient(
+    conn: Connection, *, clinic_id: int, patient_id: int, limit: int, before: tuple[date, int] | None = None
+) -> list[dict[str, Any]]:
     """Newest first, keyset-paged on (visit_date, id), so page 20 costs what page 1 does."""
     conds = [visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id]
     if before:
         d, vid = before
         conds.append((visit.c.visit_date < d) | and_(visit.c.visit_date == d, visit.c.id < vid))
     rows = conn.execute(
-        select(visit.c.id, visit.c.visit_date, visit.c.kind, visit.c.status, visit.c.complaint,
-               visit.c.signed_at, visit.c.version, app_user.c.display_name.label("clinician_name"))
+        select(
+            visit.c.id,
+            visit.c.visit_date,
+            visit.c.kind,
+            visit.c.status,
+            visit.c.complaint,
+            visit.c.signed_at,
+            visit.c.version,
+            app_user.c.display_name.label("clinician_name"),
+        )
         .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
         .where(and_(*conds))
-        .order_by(visit.c.visit_date.desc(), visit.c.id.desc()).limit(limit)
+        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
+        .limit(limit)
     ).all()
     return [dict(r._mapping) for r in rows]
 
 
 def summary_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> dict[str, Any]:
     row = conn.execute(
-        select(func.count(), func.min(visit.c.visit_date), func.max(visit.c.visit_date),
-               func.sum((visit.c.status == "draft").cast(type_=visit.c.version.type)))
-        .where(and_(visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id))
+        select(
+            func.count(),
+            func.min(visit.c.visit_date),
+            func.max(visit.c.visit_date),
+            func.sum((visit.c.status == "draft").cast(type_=visit.c.version.type)),
+        ).where(and_(visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id))
     ).one()
     return {"count": int(row[0]), "first": row[1], "last": row[2], "unsigned": int(row[3] or 0)}
 
 
-def create_episode(conn: Connection, *, clinic_id: int, patient_id: int, complaint: str, start_date: date,
-                   actor_id: int | None, now: datetime) -> int:
-    return int(conn.execute(insert(episode).values(
-        clinic_id=clinic_id, patient_id=patient_id, complaint=complaint, start_date=start_date,
-        status="active", created_at=now, created_by=actor_id, updated_at=now, updated_by=actor_id,
-    ).returning(episode.c.id)).scalar_one())
+def create_episode(
+    conn: Connection,
+    *,
+    clinic_id: int,
+    patient_id: int,
+    complaint: str,
+    start_date: date,
+    actor_id: int | None,
+    now: datetime,
+) -> int:
+    return int(
+        conn.execute(
+            insert(episode)
+            .values(
+                clinic_id=clinic_id,
+                patient_id=patient_id,
+                complaint=complaint,
+                start_date=start_date,
+                status="active",
+                created_at=now,
+                created_by=actor_id,
+                updated_at=now,
+                updated_by=actor_id,
+            )
+            .returning(episode.c.id)
+        ).scalar_one()
+    )
 
 
 def episodes_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(select(episode).where(
-        and_(episode.c.patient_id == patient_id, episode.c.clinic_id == clinic_id))
-        .order_by(episode.c.start_date.desc())).all()
+    rows = conn.execute(
+        select(episode)
+        .where(and_(episode.c.patient_id == patient_id, episode.c.clinic_id == clinic_id))
+        .order_by(episode.c.start_date.desc())
+    ).all()
     return [dict(r._mapping) for r in rows]
 
 
 def get_episode(conn: Connection, clinic_id: int, episode_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(episode).where(
-        and_(episode.c.id == episode_id, episode.c.clinic_id == clinic_id))).first()
+    row = conn.execute(
+        select(episode).where(and_(episode.c.id == episode_id, episode.c.clinic_id == clinic_id))
+    ).first()
     return dict(row._mapping) if row else None

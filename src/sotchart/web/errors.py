@@ -31,8 +31,13 @@ def wants_json(request: Request) -> bool:
     )
 
 
-def problem(status: int, title: str, detail: str, problems: list[FieldProblem] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    problems: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if problems:
         body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
@@ -67,8 +72,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed")
             else _HTTP_HINTS.get(exc.status_code, "The request could not be completed.")
+        )
         title = {404: "Not found", 405: "Not allowed here", 413: "Too large"}.get(exc.status_code, "Request problem")
         if wants_json(request):
             return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
@@ -77,8 +85,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        detail = "Something went wrong on the server and nothing was changed. Try again; if it keeps happening, " \
-                 "tell the clinic's administrator the time it happened."
+        detail = (
+            "Something went wrong on the server and nothing was changed. Try again; if it keeps happening, "
+            "tell the clinic's administrator the time it happened."
+        )
         if wants_json(request):
             return problem(500, "Server error", detail)
         return error_page(request, 500, "Server error", detail)

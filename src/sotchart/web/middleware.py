@@ -65,13 +65,25 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Any, limit: int) -> None:
-    body = json.dumps({
-        "type": "about:blank", "title": "Too large", "status": 413,
-        "detail": f"The request is larger than {limit:,} bytes. Shorten the text or send a smaller file.",
-    }).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Too large",
+            "status": 413,
+            "detail": f"The request is larger than {limit:,} bytes. Shorten the text or send a smaller file.",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.services import patients, visits
-from sotchart.web.api.schemas import AlertIn, EnteredInErrorIn, EpisodeIn, PatientIn, PatientPatch, VisitIn, VisitPatch
+from sotchart.web.api.schemas import (
+    AlertIn,
+    EnteredInErrorIn,
+    EpisodeIn,
+    PatientIn,
+    PatientPatch,
+    VisitIn,
+    VisitPatch,
+)
 from sotchart.web.deps import ActorDep, AppDep
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -27,8 +35,10 @@ def _if_match(value: str | None) -> int | None:
         return None
     m = _ETAG.match(value.strip())
     if not m:
-        raise InvalidInput("If-Match must be the ETag from your last GET of this record, e.g. \"3\".",
-                           [FieldProblem("If-Match", 'Send the ETag header value unchanged, e.g. "3".')])
+        raise InvalidInput(
+            'If-Match must be the ETag from your last GET of this record, e.g. "3".',
+            [FieldProblem("If-Match", 'Send the ETag header value unchanged, e.g. "3".')],
+        )
     return int(m.group(1))
 
 
@@ -42,7 +52,8 @@ def me(actor: ActorDep) -> dict[str, Any]:
 
 @router.get("/patients")
 def search_patients(
-    app: AppDep, actor: ActorDep,
+    app: AppDep,
+    actor: ActorDep,
     q: Annotated[str, Query(max_length=200, description="Name prefix, 'family, given', chart number or date")] = "",
     birth_date: Annotated[str, Query(max_length=10)] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -60,8 +71,13 @@ def register_patient(app: AppDep, actor: ActorDep, body: PatientIn, response: Re
 
 
 @router.get("/patients/{patient_id}")
-def read_patient(app: AppDep, actor: ActorDep, patient_id: RecordId, response: Response,
-                 before: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+def read_patient(
+    app: AppDep,
+    actor: ActorDep,
+    patient_id: RecordId,
+    response: Response,
+    before: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
     chart = patients.open_chart(app, actor, patient_id, before)
     response.headers["ETag"] = _etag(chart.patient.version)
     return {
@@ -72,8 +88,9 @@ def read_patient(app: AppDep, actor: ActorDep, patient_id: RecordId, response: R
 
 
 @router.patch("/patients/{patient_id}")
-def update_patient(app: AppDep, actor: ActorDep, patient_id: RecordId, body: PatientPatch, response: Response,
-                   if_match: IfMatch = None) -> dict[str, Any]:
+def update_patient(
+    app: AppDep, actor: ActorDep, patient_id: RecordId, body: PatientPatch, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
     p = patients.update_patient(app, actor, patient_id, body.model_dump(exclude_none=True), _if_match(if_match))
     response.headers["ETag"] = _etag(p.version)
     return p.to_json()
@@ -91,13 +108,20 @@ def start_episode(app: AppDep, actor: ActorDep, patient_id: RecordId, body: Epis
 
 
 @router.get("/patients/{patient_id}/visits")
-def list_visits(app: AppDep, actor: ActorDep, patient_id: RecordId,
-                before: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+def list_visits(
+    app: AppDep, actor: ActorDep, patient_id: RecordId, before: Annotated[str | None, Query(max_length=40)] = None
+) -> dict[str, Any]:
     chart = patients.open_chart(app, actor, patient_id, before)
     return {
         "visits": [
-            {"id": v["id"], "visit_date": v["visit_date"].isoformat(), "kind": v["kind"], "status": v["status"],
-             "complaint": v["complaint"], "version": v["version"]}
+            {
+                "id": v["id"],
+                "visit_date": v["visit_date"].isoformat(),
+                "kind": v["kind"],
+                "status": v["status"],
+                "complaint": v["complaint"],
+                "version": v["version"],
+            }
             for v in chart.visits
         ],
         "next": f"/api/v1/patients/{patient_id}/visits?before={chart.next_cursor}" if chart.next_cursor else None,
@@ -106,7 +130,9 @@ def list_visits(app: AppDep, actor: ActorDep, patient_id: RecordId,
 
 
 @router.post("/patients/{patient_id}/visits", status_code=status.HTTP_201_CREATED)
-def create_visit(app: AppDep, actor: ActorDep, patient_id: RecordId, body: VisitIn, response: Response) -> dict[str, Any]:
+def create_visit(
+    app: AppDep, actor: ActorDep, patient_id: RecordId, body: VisitIn, response: Response
+) -> dict[str, Any]:
     v = visits.create_visit(app, actor, patient_id, body.model_dump(exclude_none=True))
     response.headers["ETag"] = _etag(v.version)
     response.headers["Location"] = f"/api/v1/visits/{v.id}"
@@ -121,24 +147,32 @@ def read_visit(app: AppDep, actor: ActorDep, visit_id: RecordId, response: Respo
 
 
 @router.patch("/visits/{visit_id}")
-def update_visit(app: AppDep, actor: ActorDep, visit_id: RecordId, body: VisitPatch, response: Response,
-                 if_match: IfMatch = None) -> dict[str, Any]:
+def update_visit(
+    app: AppDep, actor: ActorDep, visit_id: RecordId, body: VisitPatch, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
     v = visits.update_visit(app, actor, visit_id, body.model_dump(exclude_none=True), _if_match(if_match))
     response.headers["ETag"] = _etag(v.version)
     return v.to_json()
 
 
 @router.post("/visits/{visit_id}/sign")
-def sign_visit(app: AppDep, actor: ActorDep, visit_id: RecordId, response: Response,
-               if_match: IfMatch = None) -> dict[str, Any]:
+def sign_visit(
+    app: AppDep, actor: ActorDep, visit_id: RecordId, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
     v = visits.sign_visit(app, actor, visit_id, _if_match(if_match))
     response.headers["ETag"] = _etag(v.version)
     return v.to_json()
 
 
 @router.post("/visits/{visit_id}/entered-in-error")
-def mark_entered_in_error(app: AppDep, actor: ActorDep, visit_id: RecordId, body: EnteredInErrorIn,
-                          response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+def mark_entered_in_error(
+    app: AppDep,
+    actor: ActorDep,
+    visit_id: RecordId,
+    body: EnteredInErrorIn,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
     v = visits.mark_entered_in_error(app, actor, visit_id, body.reason, _if_match(if_match))
     response.headers["ETag"] = _etag(v.version)
     return v.to_json()

@@ -38,14 +38,22 @@ def _local(next_path: str) -> str:
 
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
     app = request.app.state.sotchart
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=app.settings.cookie_secure,
-                        max_age=app.settings.session_max_hours * 3600, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=app.settings.cookie_secure,
+        max_age=app.settings.session_max_hours * 3600,
+        path="/",
+    )
 
 
 # --- sign-in ---
 
+
 @router.get("/sign-in")
-def sign_in_page(request: Request, next: Annotated[str, Query(max_length=500)] = "/") -> Response:  # noqa: A002
+def sign_in_page(request: Request, next: Annotated[str, Query(max_length=500)] = "/") -> Response:
     pre = secrets.token_urlsafe(24)
     resp = render(request, "sign_in.html", next=_local(next), pre_token=pre, error="", email="", user=None)
     resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
@@ -54,19 +62,28 @@ def sign_in_page(request: Request, next: Annotated[str, Query(max_length=500)] =
 
 @router.post("/sign-in")
 def sign_in(
-    request: Request, app: AppDep,
+    request: Request,
+    app: AppDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     pre_token: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     check_csrf(request, request.cookies.get(PRE_SESSION_COOKIE, "") or "-", pre_token)
     try:
         session = auth.sign_in(app, email, password, client_address(request))
     except NotSignedIn as e:
         pre = secrets.token_urlsafe(24)
-        resp = render(request, "sign_in.html", status_code=401, next=_local(next), pre_token=pre,
-                      error=e.detail, email=email, user=None)
+        resp = render(
+            request,
+            "sign_in.html",
+            status_code=401,
+            next=_local(next),
+            pre_token=pre,
+            error=e.detail,
+            email=email,
+            user=None,
+        )
         resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
         return resp
     target = {"verify": "/sign-in/code", "enroll": "/sign-in/enroll"}.get(session.mfa, _local(next))
@@ -92,8 +109,12 @@ def code_page(request: Request) -> Response:
 
 
 @router.post("/sign-in/code")
-def code_submit(request: Request, app: AppDep, code: Annotated[str, Form(max_length=20)] = "",
-                csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def code_submit(
+    request: Request,
+    app: AppDep,
+    code: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
     su = _pending(request)
     check_csrf(request, su.csrf_token, csrf_token)
     try:
@@ -115,8 +136,12 @@ def enroll_page(request: Request, app: AppDep) -> Response:
 
 
 @router.post("/sign-in/enroll")
-def enroll_submit(request: Request, app: AppDep, code: Annotated[str, Form(max_length=20)] = "",
-                  csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+def enroll_submit(
+    request: Request,
+    app: AppDep,
+    code: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
     return code_submit(request, app, code, csrf_token)
 
 
@@ -130,20 +155,32 @@ def sign_out(request: Request, app: AppDep, user: PageUser) -> Response:
 
 # --- patients ---
 
+
 @router.get("/")
 def home(user: PageUser) -> Response:
     return RedirectResponse("/patients", status_code=303)
 
 
 @router.get("/patients")
-def patient_search(request: Request, app: AppDep, user: PageUser,
-                   q: Annotated[str, Query(max_length=200)] = "",
-                   birth_date: Annotated[str, Query(max_length=10)] = "") -> Response:
+def patient_search(
+    request: Request,
+    app: AppDep,
+    user: PageUser,
+    q: Annotated[str, Query(max_length=200)] = "",
+    birth_date: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
     query = patients.SearchQuery.parse(q, birth_date)
     found = patients.search_patients(app, user.actor, query)
     template = "_patient_results.html" if request.headers.get("hx-request") else "patients.html"
-    return render(request, template, q=q, birth_date=birth_date, found=found, searched=bool(q or birth_date),
-                  can_register=allows(user.actor.role, Action.PATIENT_CREATE))
+    return render(
+        request,
+        template,
+        q=q,
+        birth_date=birth_date,
+        found=found,
+        searched=bool(q or birth_date),
+        can_register=allows(user.actor.role, Action.PATIENT_CREATE),
+    )
 
 
 @router.get("/patients/new")
@@ -159,20 +196,37 @@ async def new_patient(request: Request, app: AppDep, user: PageUser) -> Response
     try:
         p = patients.register_patient(app, user.actor, data)
     except InvalidInput as e:
-        return render(request, "patient_new.html", status_code=422, values=data,
-                      problems={pr.field: pr.message for pr in e.problems}, sexes=SEXES, summary=e.detail)
+        return render(
+            request,
+            "patient_new.html",
+            status_code=422,
+            values=data,
+            problems={pr.field: pr.message for pr in e.problems},
+            sexes=SEXES,
+            summary=e.detail,
+        )
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
 
 
 @router.get("/patients/{patient_id}")
-def chart(request: Request, app: AppDep, user: PageUser, patient_id: RecordId,
-          before: Annotated[str | None, Query(max_length=40)] = None) -> Response:
+def chart(
+    request: Request,
+    app: AppDep,
+    user: PageUser,
+    patient_id: RecordId,
+    before: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
     c = patients.open_chart(app, user.actor, patient_id, before)
     if request.headers.get("hx-request") and before:
         return render(request, "_visit_rows.html", chart=c)
-    return render(request, "chart.html", chart=c, alert_kinds=ALERT_KINDS,
-                  can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
-                  can_visit=allows(user.actor.role, Action.VISIT_CREATE))
+    return render(
+        request,
+        "chart.html",
+        chart=c,
+        alert_kinds=ALERT_KINDS,
+        can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
+        can_visit=allows(user.actor.role, Action.VISIT_CREATE),
+    )
 
 
 @router.post("/patients/{patient_id}/alerts")
@@ -185,17 +239,26 @@ async def add_alert(request: Request, app: AppDep, user: PageUser, patient_id: R
 @router.post("/patients/{patient_id}/visits")
 async def start_visit(request: Request, app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
     form = await request.form()
-    v = visits.create_visit(app, user.actor, patient_id, {
-        "kind": str(form.get("kind", "follow-up")), "complaint": str(form.get("complaint", ""))})
+    v = visits.create_visit(
+        app,
+        user.actor,
+        patient_id,
+        {"kind": str(form.get("kind", "follow-up")), "complaint": str(form.get("complaint", ""))},
+    )
     return RedirectResponse(f"/visits/{v.id}", status_code=303)
 
 
 @router.get("/visits/{visit_id}")
 def visit_page(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
     v = visits.get_visit(app, user.actor, visit_id)
-    return render(request, "visit.html", visit=v, problems={},
-                  can_sign=allows(user.actor.role, Action.VISIT_SIGN),
-                  can_edit=allows(user.actor.role, Action.VISIT_UPDATE))
+    return render(
+        request,
+        "visit.html",
+        visit=v,
+        problems={},
+        can_sign=allows(user.actor.role, Action.VISIT_SIGN),
+        can_edit=allows(user.actor.role, Action.VISIT_UPDATE),
+    )
 
 
 @router.post("/visits/{visit_id}")
@@ -210,15 +273,27 @@ async def visit_action(request: Request, app: AppDep, user: PageUser, visit_id: 
         elif action == "entered-in-error":
             visits.mark_entered_in_error(app, user.actor, visit_id, str(form.get("reason", "")), version)
         else:
-            visits.update_visit(app, user.actor, visit_id, {
-                "note": str(form.get("note", "")), "complaint": str(form.get("complaint", ""))}, version)
+            visits.update_visit(
+                app,
+                user.actor,
+                visit_id,
+                {"note": str(form.get("note", "")), "complaint": str(form.get("complaint", ""))},
+                version,
+            )
     except (InvalidInput, StaleVersion, Conflict) as e:
         # Re-show the page with what was typed still in the box: nothing typed is lost to an error.
         v = visits.get_visit(app, user.actor, visit_id)
-        return render(request, "visit.html", status_code=422, visit=v, summary=e.detail,
-                      problems={p.field: p.message for p in e.problems}, draft_note=str(form.get("note", "")),
-                      can_sign=allows(user.actor.role, Action.VISIT_SIGN),
-                      can_edit=allows(user.actor.role, Action.VISIT_UPDATE))
+        return render(
+            request,
+            "visit.html",
+            status_code=422,
+            visit=v,
+            summary=e.detail,
+            problems={p.field: p.message for p in e.problems},
+            draft_note=str(form.get("note", "")),
+            can_sign=allows(user.actor.role, Action.VISIT_SIGN),
+            can_edit=allows(user.actor.role, Action.VISIT_UPDATE),
+        )
     return RedirectResponse(f"/visits/{visit_id}", status_code=303)
 
 
