@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-import httpx
+import httpx2 as httpx
 import pytest
 from sqlalchemy import text
 

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 from sotchart.services.context import App
 from tests.support.cli import env_for
