@@ -121,3 +121,22 @@ def test_sign_out_ends_the_session(app: App) -> None:
     replay = web.client(app)
     replay.cookies.set(SESSION_COOKIE, cookie)
     assert replay.get("/patients").status_code == 303
+
+
+def test_password_hash_is_upgraded_when_the_parameters_change(app: App) -> None:
+    from argon2 import PasswordHasher
+    from sqlalchemy import text
+
+    c = factories.clinic_with_staff(app)
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(factories.PASSWORD)
+    with app.db.transaction() as conn:
+        conn.execute(
+            text("UPDATE app_user SET password_hash = :h WHERE email = :e"), {"h": weak, "e": c.emails["clinician"]}
+        )
+    assert web.sign_in(web.client(app), c.emails["clinician"]).status_code == 303
+    with app.db.transaction() as conn:
+        stored = conn.execute(
+            text("SELECT password_hash FROM app_user WHERE email = :e"), {"e": c.emails["clinician"]}
+        ).scalar_one()
+    assert stored != weak and stored.startswith("$argon2id$") and "m=65536" in stored
+    assert web.sign_in(web.client(app), c.emails["clinician"]).status_code == 303
