@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from sotchart.cli.reference import markdown
+from sotchart.cli import catalogue
+from sotchart.cli.reference import markdown, settings_markdown
+from sotchart.services import protocol
 from sotchart.settings import Settings
 
 DOCS = Path(__file__).parents[1] / "docs"
@@ -17,13 +19,34 @@ def test_every_setting_is_documented() -> None:
     assert not missing, f"document these in docs/settings.md: {missing}"
 
 
+def test_settings_page_is_current() -> None:
+    assert (DOCS / "settings.md").read_text().strip() == settings_markdown().strip(), (
+        "docs/settings.md is stale: run `python -m sotchart.cli.reference settings > docs/settings.md`"
+    )
+
+
+def test_catalogue_is_current() -> None:
+    assert (DOCS / "catalogue.md").read_text() == catalogue.markdown(protocol.load(protocol.SHIPPED)), (
+        "docs/catalogue.md is stale: run `python -m sotchart.cli.catalogue > docs/catalogue.md`"
+    )
+
+
+def test_every_pack_code_is_documented_for_authors() -> None:
+    pack = protocol.load(protocol.SHIPPED)
+    text = (DOCS / "catalogue.md").read_text()
+    codes = [*pack.indicators, *pack.red_flags, *pack.conditions, *pack.procedures, *pack.block_sites]
+    assert [c for c in codes if f"`{c}`" not in text] == []
+
+
 def test_cli_reference_is_current() -> None:
     assert (DOCS / "cli.md").read_text().strip() == markdown().strip(), (
         "docs/cli.md is stale: run `python -m sotchart.cli.reference > docs/cli.md`"
     )
 
 
-@pytest.mark.parametrize("name", ["architecture.md", "settings.md", "cli.md", "api.md", "deployment.md"])
+@pytest.mark.parametrize(
+    "name", ["architecture.md", "settings.md", "cli.md", "api.md", "deployment.md", "protocol-pack.md", "catalogue.md"]
+)
 def test_linked_docs_exist(name: str) -> None:
     assert (DOCS / name).stat().st_size > 500
     assert f"docs/{name}" in (DOCS.parent / "README.md").read_text()

@@ -61,6 +61,19 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `sotchart serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `sotchart serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server worker processes for `sotchart serve`.")
+    bp_crisis_systolic: int | None = Field(
+        None,
+        ge=120,
+        le=260,
+        description="Systolic reading above which the safety gate stops treatment (recheck after rest, refer). "
+        "Unset: the protocol pack's value (180, ACC/AHA).",
+    )
+    bp_crisis_diastolic: int | None = Field(
+        None,
+        ge=80,
+        le=160,
+        description="Diastolic reading above which the safety gate stops treatment. Unset: the pack's value (120).",
+    )
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
 
     @field_validator("mfa_required_roles")

@@ -14,8 +14,9 @@ from sotchart.domain.errors import InvalidInput, SotchartError
 from sotchart.services.context import App
 from sotchart.settings import Settings
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: messages stay one line each when piped, so scripts and logs can grep them.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def load_settings() -> Settings:

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
+from sotchart.cli.protocol import evaluate, protocol_cli
 from sotchart.services import audit, backup, clinics, database, demo, users
 from sotchart.services.context import Actor
 
@@ -25,6 +26,8 @@ audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(protocol_cli, name="protocol")
+cli.command("evaluate")(evaluate)
 
 
 @cli.command()

@@ -51,5 +51,41 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+SETTINGS_INTRO = """# Settings
+
+sotchart reads its settings from environment variables that start with `SOTCHART_`. This page is
+generated from the settings class (`python -m sotchart.cli.reference settings > docs/settings.md`);
+a test fails when it is stale. A bad value stops the command with the setting's name and what is
+wrong, e.g. `Setting SOTCHART_SESSION_IDLE_MINUTES: Input should be a valid integer`.
+
+| Variable | Default | What it does |
+|---|---|---|"""
+
+SETTINGS_OUTRO = """
+Two more variables are read by single commands so that passwords need not be typed at a prompt
+(for scripted installs): `SOTCHART_INIT_PASSWORD` (the owner's password for `sotchart init`) and
+`SOTCHART_NEW_PASSWORD` (for `sotchart user add`).
+
+## Production checklist
+
+- Set `SOTCHART_ENVIRONMENT=production` and a long random `SOTCHART_SECRET_KEY`
+  (`python -c "import secrets; print(secrets.token_urlsafe(48))"`); sotchart refuses to start
+  without it. Keep the key with your backups: without it, second-factor secrets cannot be read.
+- Serve behind a TLS proxy and set `SOTCHART_COOKIE_SECURE=true`."""
+
+
+def settings_markdown() -> str:
+    from sotchart.settings import Settings
+
+    rows = []
+    for name, f in Settings.model_fields.items():
+        default = f.default
+        shown = "unset" if default is None else (default.as_posix() if hasattr(default, "as_posix") else str(default))
+        rows.append(f"| `SOTCHART_{name.upper()}` | `{shown}` | {f.description} |")
+    return "\n".join([SETTINGS_INTRO, *rows, SETTINGS_OUTRO])
+
+
 if __name__ == "__main__":
-    print(markdown())
+    import sys
+
+    print(settings_markdown() if sys.argv[1:] == ["settings"] else markdown())

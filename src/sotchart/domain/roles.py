@@ -24,6 +24,7 @@ class Action(StrEnum):
     VISIT_SIGN = "visit.sign"
     VISIT_MARK_IN_ERROR = "visit.mark-in-error"
     EPISODE_WRITE = "episode.write"
+    ASSESS = "assessment.evaluate"  # run the engine on an exam; reads and writes no record
     DEIDENTIFIED_READ = "research.read"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
@@ -43,6 +44,7 @@ _CLINICIAN = _FRONT_DESK | {
     Action.VISIT_SIGN,
     Action.VISIT_MARK_IN_ERROR,
     Action.DEIDENTIFIED_READ,
+    Action.ASSESS,
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

@@ -14,6 +14,7 @@ from sotchart import __version__
 from sotchart.services.context import App
 from sotchart.settings import Settings
 from sotchart.web import errors
+from sotchart.web.api import assessments as assessments_api
 from sotchart.web.api import router as api_router
 from sotchart.web.deps import SignInRequired
 from sotchart.web.middleware import BodyLimit, SecurityHeaders
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
         return RedirectResponse("/sign-in?next=" + _safe_next(target), status_code=303)
 
     app.include_router(api_router.router)
+    app.include_router(assessments_api.router)
     app.include_router(pages_router.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sotchart.domain.errors import FieldProblem, SotchartError
+from sotchart.domain.protocol.reader import PackInvalid
 
 log = logging.getLogger("sotchart.web")
 
@@ -58,6 +59,17 @@ def install(app: FastAPI) -> None:
         if wants_json(request):
             return problem(exc.status, exc.title, exc.detail, exc.problems, headers)
         return error_page(request, exc.status, exc.title, exc.detail)
+
+    @app.exception_handler(PackInvalid)
+    async def _pack(request: Request, exc: PackInvalid) -> Response:
+        log.error("protocol pack invalid: %s", exc)
+        detail = (
+            "The clinic's protocol pack is invalid, so the SOT engine cannot run. Run "
+            "`sotchart protocol validate` on it and fix: " + "; ".join(str(p) for p in exc.problems[:3])
+        )
+        if wants_json(request):
+            return problem(500, "Protocol pack invalid", detail)
+        return error_page(request, 500, "Protocol pack invalid", detail)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -184,7 +184,7 @@ def _findings(p: Problems, raw: Any, exam: Exam, pack: ProtocolPack) -> None:
     if not isinstance(raw, list):
         p.add("findings", "must be a list")
         return
-    found: list[Finding] = []
+    found: list[tuple[int, Finding]] = []  # with the position the caller gave, for messages
     for i, item in enumerate(raw):
         name = f"findings[{i}]"
         if not isinstance(item, dict):
@@ -197,22 +197,22 @@ def _findings(p: Problems, raw: Any, exam: Exam, pack: ProtocolPack) -> None:
             continue
         f = _finding(p, name, item, pack.indicators[code])
         if f is not None:
-            found.append(f)
-    seen: dict[tuple[tuple[Any, ...], str], int] = {}
-    for i, f in enumerate(found):
+            found.append((i, f))
+    seen: set[tuple[tuple[Any, ...], str]] = set()
+    for i, f in found:
         slot = (f.key(), f.phase)
         if slot in seen:
             p.add(f"findings[{i}]", f"{f.code} is entered twice for the {f.phase} phase; keep one")
-        seen[slot] = i
-    pre_keys = {f.key() for f in found if f.phase == "pre"}
-    for i, f in enumerate(found):
+        seen.add(slot)
+    pre_keys = {f.key() for _, f in found if f.phase == "pre"}
+    for i, f in found:
         if f.phase == "post" and f.key() not in pre_keys:
             p.add(
                 f"findings[{i}]",
                 f"post-treatment {f.code} has no pre-treatment finding to recheck against; "
                 "record the pre-treatment finding first",
             )
-    exam.findings = tuple(found)
+    exam.findings = tuple(f for _, f in found)
 
 
 def _finding(p: Problems, name: str, item: dict[str, Any], ind: Indicator) -> Finding | None:
