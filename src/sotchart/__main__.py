@@ -1,5 +1,5 @@
 """`python -m sotchart` runs the same command line as `sotchart`."""
 
-from sotchart.cli.main import main
+from sotchart.cli import main
 
 main()

@@ -1,4 +1,4 @@
-"""What every command shares: settings, the app handle, and errors as messages (exit 2 for bad input)."""
+"""What database commands share: the app handle, and errors as messages (exit 2 for bad input)."""
 
 from __future__ import annotations
 
@@ -7,28 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
+from sotchart.cli.console import err, load_settings, out
 from sotchart.domain.errors import InvalidInput, SotchartError
 from sotchart.services.context import App
-from sotchart.settings import Settings
+
 
 # soft_wrap: messages stay one line each when piped, so scripts and logs can grep them.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as e:
-        for problem in e.errors():
-            name = "SOTCHART_" + "_".join(str(p) for p in problem["loc"]).upper()
-            err.print(f"[red]Setting {name or 'SOTCHART_*'}: {problem['msg']}[/red]")
-        raise typer.Exit(2) from None
-
-
 @contextmanager
 def app_handle() -> Iterator[App]:
     app = App.from_settings(load_settings())
@@ -47,3 +32,6 @@ def fail(message: str, code: int = 1) -> None:
     err.print(f"[red]{message}[/red]")
     sys.stderr.flush()
     raise typer.Exit(code)
+
+
+__all__ = ["app_handle", "err", "fail", "load_settings", "out"]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sotchart.cli.common import err, load_settings, out
+from sotchart.cli.console import err, load_settings, out
 from sotchart.domain.errors import InvalidInput
 from sotchart.domain.protocol.reader import PackInvalid
 from sotchart.services import assessments, protocol

@@ -8,7 +8,7 @@ from sotchart.domain.protocol.engine import default_thresholds, evaluate
 from sotchart.domain.roles import Action
 from sotchart.domain.safety import BPThresholds
 from sotchart.services import protocol
-from sotchart.services.context import Actor, require
+from sotchart.services.policy import Actor, require
 from sotchart.settings import Settings
 
 

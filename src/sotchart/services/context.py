@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sotchart.domain.errors import Forbidden, NotFound, NotSignedIn
-from sotchart.domain.roles import Action, Role, allows
+from sotchart.domain.roles import Action
+from sotchart.services.policy import Actor, require
 from sotchart.settings import Settings
 from sotchart.store import Database
 from sotchart.store import audit as audit_store
@@ -34,30 +34,6 @@ class App:
 
     def close(self) -> None:
         self.db.dispose()
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a signed-in user, a script's token, or the operator at the console."""
-
-    user_id: int | None
-    clinic_id: int | None
-    role: Role
-    label: str
-    address: str = ""
-
-    @classmethod
-    def console(cls, clinic_id: int | None = None) -> Actor:
-        return cls(None, clinic_id, Role.SYSTEM, f"console:{getpass.getuser()}", "local")
-
-
-def require(actor: Actor, action: Action) -> None:
-    """The role check on its own, for a surface that shows a blank form before any record is touched."""
-    if not allows(actor.role, action):
-        raise Forbidden(
-            f"Your role ({actor.role.value}) does not allow this ({action.value}). "
-            "Ask the clinic's owner if you need it."
-        )
 
 
 @dataclass

@@ -1,0 +1,18 @@
+"""`make bench`: run every benchmark and print its table (machine, commit and database beside each)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import evaluate
+
+
+def main() -> None:
+    chosen = set(sys.argv[1:])
+    for name, module in (("evaluate", evaluate),):
+        if not chosen or name in chosen:
+            module.main()
+
+
+if __name__ == "__main__":
+    main()
