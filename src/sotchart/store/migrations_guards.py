@@ -65,3 +65,49 @@ def remove_guards(conn: Connection) -> None:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         return
     conn.exec_driver_sql("DROP FUNCTION IF EXISTS sotchart_refuse() CASCADE")
+
+
+# Revision 0002: revisions and signed findings only grow; an amendment (a newer revision) may move a
+# signed visit's current note forward, while the signed revision itself stays as it was.
+APPEND_ONLY_0002 = ("visit_revision", "visit_finding")
+_SIGNED_NOTE_CHANGED_0002 = _SIGNED_NOTE_CHANGED + " AND NOT (NEW.status = 'amended' AND NEW.revision > OLD.revision)"
+
+
+def install_guards_0002(conn: Connection) -> None:
+    sqlite = conn.dialect.name == "sqlite"
+    for table in APPEND_ONLY_0002:
+        if sqlite:
+            for verb in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER guard_{table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} rows never change: clinical history is kept'); END"
+                )
+        else:
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER guard_{table}_append_only BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW "
+                f"EXECUTE FUNCTION sotchart_refuse('{table} rows never change: clinical history is kept')"
+            )
+    if sqlite:
+        conn.exec_driver_sql("DROP TRIGGER guard_visit_signed")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER guard_visit_signed BEFORE UPDATE ON visit WHEN "
+            + _SIGNED_NOTE_CHANGED_0002.replace("IS DISTINCT FROM", "IS NOT")
+            + " BEGIN SELECT RAISE(ABORT, 'a signed note never changes: record an amendment'); END"
+        )
+    else:
+        conn.exec_driver_sql("DROP TRIGGER guard_visit_signed ON visit")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER guard_visit_signed BEFORE UPDATE ON visit FOR EACH ROW WHEN ("
+            + _SIGNED_NOTE_CHANGED_0002
+            + ") EXECUTE FUNCTION sotchart_refuse('a signed note never changes: record an amendment')"
+        )
+
+
+def remove_guards_0002(conn: Connection) -> None:
+    sqlite = conn.dialect.name == "sqlite"
+    for table in APPEND_ONLY_0002:
+        if sqlite:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_update")
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_delete")
+        else:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_append_only ON {table}")

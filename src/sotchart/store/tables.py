@@ -162,9 +162,60 @@ visit = Table(
     Column("signed_at", UtcDateTime, nullable=True),
     Column("signed_by", Integer, ForeignKey("app_user.id"), nullable=True),
     Column("version", Integer, nullable=False, server_default="1"),
+    # Summary of the current revision, kept beside the visit so the chart's timeline needs no JSON.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    Column("category", Integer, nullable=True),
+    Column("category_side", String(10), nullable=True),
+    Column("pain", Integer, nullable=True),
+    Column("safety_action", String(30), nullable=True),
+    Column("indicators_pre", Integer, nullable=True),
+    Column("indicators_post", Integer, nullable=True),
     *_who_and_when(),
     Index("ix_visit_patient_date", "patient_id", "visit_date", "id"),
     Index("ix_visit_clinic_date", "clinic_id", "visit_date"),
+)
+
+# Every save of a visit's clinical record is a new revision: drafts autosave into it, a signed note is
+# the revision it was signed at, an amendment is a later revision with its reason. Rows never change.
+visit_revision = Table(
+    "visit_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("document", Text, nullable=False),  # the visit record as JSON
+    Column("assessment", Text, nullable=False),  # the engine's answer for that record, as JSON
+    Column("kind", String(20), nullable=False),  # draft | signed | amendment
+    Column("reason", String(500), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Integer, ForeignKey("app_user.id"), nullable=True),
+    UniqueConstraint("visit_id", "revision", name="uq_visit_revision"),
+)
+
+# The signed findings, one row each, for charts, analytics and export; written once per signed revision.
+visit_finding = Table(
+    "visit_finding",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("phase", String(4), nullable=False),
+    Column("code", String(50), nullable=False),
+    Column("value", String(50), nullable=False),
+    Column("side", String(10), nullable=True),
+    Column("location", String(20), nullable=True),
+    Column("grade", Integer, nullable=True),
+    Column("mm", Integer, nullable=True),  # tenths of a millimetre
+    Column("region", String(20), nullable=True),
+    Column("level", String(5), nullable=True),
+    Column("line", Integer, nullable=True),
+    Column("area", Integer, nullable=True),
+    Column("point", String(10), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_visit_finding_visit", "visit_id", "revision"),
+    Index("ix_visit_finding_clinic_code", "clinic_id", "code", "phase"),
 )
 
 audit_event = Table(

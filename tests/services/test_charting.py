@@ -1,0 +1,164 @@
+"""Charting a visit: autosave revisions, the safety gate, signing with what is missing, amendments."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from sotchart.domain.errors import Conflict, Forbidden, InvalidInput, StaleVersion
+from sotchart.services import charting
+from sotchart.services.context import App
+from tests import factories
+
+
+def full_record(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "payer": "commercial",
+        "vitals": {"systolic": 124, "diastolic": 78, "pulse": 70},
+        "pain": 6,
+        "subjective": "Low back ache since gardening",
+        "findings": [
+            {"code": "posture-pelvis", "phase": "pre", "value": "locked"},
+            {"code": "leg-length-prone", "phase": "pre", "value": "short", "side": "right", "mm": 5},
+            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right", "grade": 3},
+            {"code": "leg-length-prone", "phase": "post", "value": "even"},
+            {"code": "heel-tension", "phase": "post", "value": "negative", "side": "right"},
+        ],
+        "confirmed_category": {"category": 1, "side": "right"},
+        "treatment": {
+            "spinal_regions": ["pelvic"],
+            "blocks": [{"site": "iliac-crest", "side": "left"}, {"site": "greater-trochanter", "side": "right"}],
+            "procedures": ["blocking"],
+            "block_minutes": 3,
+            "breathing": "slow, full exhalation",
+        },
+        "note": {
+            "S": "Better since last week.",
+            "O": "Indicators as charted.",
+            "A": "Category 1 right.",
+            "P": "Blocking prone.",
+        },
+    }
+    doc.update(changes)
+    return doc
+
+
+@pytest.fixture
+def setting(app: App):  # type: ignore[no-untyped-def]
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, kind="new-patient")
+    return c, p, v
+
+
+def test_autosave_makes_revisions_and_a_stale_save_is_refused(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    doc = full_record()
+    r1 = charting.save_record(app, c.actor("clinician"), v.id, doc, 0)
+    assert r1.revision == 1 and r1.assessment["blocking"]["template"] == "cat1-right-short-leg"
+    r2 = charting.save_record(app, c.actor("clinician"), v.id, full_record(pain=4), 1)
+    assert r2.revision == 2 and r2.document["pain"] == 4
+    with pytest.raises(StaleVersion, match="Someone else saved"):
+        charting.save_record(app, c.actor("owner"), v.id, full_record(pain=9), 1)
+    assert charting.open_record(app, c.actor("clinician"), v.id).document["pain"] == 4
+
+
+def test_bad_entries_are_refused_and_the_last_save_stays(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    charting.save_record(app, c.actor("clinician"), v.id, full_record(), 0)
+    bad = full_record(treatment={"blocks": [{"site": "knee", "side": "left"}]})
+    with pytest.raises(InvalidInput) as e:
+        charting.save_record(app, c.actor("clinician"), v.id, bad, 1)
+    assert e.value.problems[0].field == "treatment.blocks[0].site"
+    with pytest.raises(InvalidInput) as e:
+        charting.save_record(app, c.actor("clinician"), v.id, full_record(vitals={"systolic": 320, "diastolic": 80}), 1)
+    assert e.value.problems[0].field == "vitals.systolic"
+    record = charting.open_record(app, c.actor("clinician"), v.id)
+    assert record.revision == 1 and record.document["treatment"]["blocks"][0]["site"] == "iliac-crest"
+
+
+def test_sign_lists_what_is_missing(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    sparse = full_record(pain=None, vitals={}, note={"S": "", "O": "", "A": "", "P": ""})
+    sparse["findings"] = [f for f in sparse["findings"] if f["phase"] == "pre"]
+    charting.save_record(app, c.actor("clinician"), v.id, sparse, 0)
+    with pytest.raises(InvalidInput) as e:
+        charting.sign(app, c.actor("clinician"), v.id, 1)
+    fields = {p.field for p in e.value.problems}
+    assert {"vitals", "pain", "recheck", "note.S", "note.P"} <= fields
+
+
+def test_safety_gate_blocks_until_override_then_signs(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    crisis = full_record(vitals={"systolic": 192, "diastolic": 104, "pulse": 88})
+    record = charting.save_record(app, c.actor("clinician"), v.id, crisis, 0)
+    assert record.gate.blocked and record.gate.action == "refer-before-treatment"
+    with pytest.raises(InvalidInput) as e:
+        charting.sign(app, c.actor("clinician"), v.id, 1)
+    assert "gate" in {p.field for p in e.value.problems}
+    with pytest.raises(InvalidInput):
+        charting.override_gate(app, c.actor("clinician"), v.id, "ok")
+    with pytest.raises(Forbidden):
+        charting.override_gate(app, c.actor("assistant"), v.id, "Assistant cannot override the safety gate")
+    record = charting.override_gate(
+        app, c.actor("clinician"), v.id, "Rechecked after 5 min rest: 168/96; GP informed by phone, low-force only"
+    )
+    assert not record.gate.blocked and record.gate.cleared_by == "override"
+    # A later autosave cannot erase the override: only its own audited action writes it.
+    again = charting.save_record(app, c.actor("clinician"), v.id, crisis, record.revision)
+    assert again.gate.cleared_by == "override"
+    signed = charting.sign(app, c.actor("clinician"), v.id, again.revision)
+    assert signed.visit["status"] == "signed" and signed.visit["safety_action"] == "refer-before-treatment"
+
+
+def test_emergency_and_referral(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    doc = full_record(history={"red_flags": ["urinary-retention"], "conditions": []})
+    record = charting.save_record(app, c.actor("clinician"), v.id, doc, 0)
+    assert record.gate.blocked and record.assessment["safety"]["action"] == "emergency-referral"
+    record = charting.record_referral(
+        app,
+        c.actor("clinician"),
+        v.id,
+        "Emergency department, St Mary's",
+        "Urinary retention with low back pain: possible cauda equina",
+    )
+    assert not record.gate.blocked and record.gate.cleared_by == "referral"
+
+
+def test_signed_note_is_locked_and_an_amendment_keeps_the_original(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    charting.save_record(app, c.actor("clinician"), v.id, full_record(), 0)
+    signed = charting.sign(app, c.actor("clinician"), v.id, 1)
+    with pytest.raises(Conflict):
+        charting.save_record(app, c.actor("clinician"), v.id, full_record(pain=2), signed.revision)
+    fixed = copy.deepcopy(full_record())
+    fixed["note"]["P"] = "Blocking prone, 3 minutes; home exercises given."
+    with pytest.raises(InvalidInput):
+        charting.amend(app, c.actor("clinician"), v.id, fixed, "", signed.revision)
+    amended = charting.amend(app, c.actor("clinician"), v.id, fixed, "Home exercises were omitted", signed.revision)
+    assert amended.visit["status"] == "amended" and "home exercises" in amended.visit["note"]
+    original = charting.revision_of(app, c.actor("clinician"), v.id, signed.revision)
+    assert original["kind"] == "signed" and original["document"]["note"]["P"] == "Blocking prone."
+    assert [h["kind"] for h in amended.history] == ["signed", "amendment"]
+    with pytest.raises(Exception, match="never change"), app.db.transaction() as conn:
+        conn.execute(text("UPDATE visit_revision SET document = '{}' WHERE visit_id = :v"), {"v": v.id})
+
+
+def test_follow_up_offers_last_visits_findings_to_confirm_never_copies(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, p, v = setting
+    charting.save_record(app, c.actor("clinician"), v.id, full_record(), 0)
+    charting.sign(app, c.actor("clinician"), v.id, 1)
+    follow = factories.visit(app, c, p.id, kind="follow-up")
+    record = charting.open_record(app, c.actor("clinician"), follow.id)
+    assert record.document["findings"] == []  # nothing copied
+    assert {s["code"] for s in record.suggestions} == {"posture-pelvis", "leg-length-prone", "heel-tension"}
+    changed = full_record(pain=3)
+    changed["findings"][1] = {"code": "leg-length-prone", "phase": "pre", "value": "short", "side": "right", "mm": 2}
+    saved = charting.save_record(app, c.actor("clinician"), follow.id, changed, 0)
+    assert saved.suggestions == []
+    assert any("leg-length-prone" in ch and "mm 5" in ch and "mm 2" in ch for ch in saved.changes)
+    assert "pain 6/10 → 3/10" in saved.changes
