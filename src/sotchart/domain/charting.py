@@ -98,6 +98,10 @@ def exam_from(doc: dict[str, Any], *, age: int | None, sex: str) -> dict[str, An
     """The engine's input from the visit record and the patient's registration."""
     t = doc.get("treatment") or {}
     vitals = {k: v for k, v in (doc.get("vitals") or {}).items() if k in ("systolic", "diastolic", "pulse", "symptoms")}
+    if vitals.get("systolic") is None or vitals.get("diastolic") is None:
+        # Half a reading (typed one field, not yet the other) is kept in the record, not judged.
+        vitals.pop("systolic", None)
+        vitals.pop("diastolic", None)
     recheck = (doc.get("vitals") or {}).get("recheck") or {}
     if recheck.get("systolic") is not None and recheck.get("diastolic") is not None:
         # A re-measurement after rest replaces the first reading for the gate; both stay in the record.

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sotchart.domain import charting as rules
+from sotchart.domain import charting_ops as ops
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.protocol.engine import evaluate
 from sotchart.domain.roles import Action
@@ -42,8 +43,8 @@ def _assess(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) ->
     return evaluate(exam, protocol.active(app.settings), assessments.thresholds(app.settings))
 
 
-def _load(u: Unit, visit_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    v = visit_store.get(u.conn, u.clinic_id(), visit_id)
+def _load(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    v = visit_store.get(u.conn, u.clinic_id(), visit_id, for_update=lock)
     if v is None:
         raise NotFound("No such visit in this clinic.")
     p = patient_store.get(u.conn, u.clinic_id(), v["patient_id"])
@@ -106,35 +107,69 @@ def save_record(app: App, actor: Actor, visit_id: int, document: Any, base_revis
     """Autosave: a new revision of the draft, refused (and nothing changed) when someone saved first."""
     doc = rules.check_document(document)
     with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
-        v, p = _load(u, visit_id)
-        if v["status"] != VisitStatus.DRAFT:
-            raise Conflict("This note is signed and locked. Record an amendment to change it.")
-        _check_base(v, base_revision)
-        _keep_gate(chart_store.latest(u.conn, visit_id), doc)
-        assessment = _assess(app, doc, p, v["visit_date"])
-        revision = v["revision"] + 1
-        chart_store.add(
-            u.conn,
-            visit_id=visit_id,
-            revision=revision,
-            document=doc,
-            assessment=assessment,
-            kind="draft",
-            reason="",
-            actor_id=actor.user_id,
-            now=u.now,
+        v, p = _load(u, visit_id, lock=True)
+        return _save_draft(app, u, v, p, doc, base_revision)
+
+
+def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], base_revision: int | None) -> VisitRecord:
+    """One action of the visit screen (a click or a field), saved as a new revision."""
+    with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
+        v, p = _load(u, visit_id, lock=True)
+        # One person's quick clicks may cross in flight; each is a small change applied to the newest
+        # revision. Only a revision saved by someone else in between is a conflict.
+        if base_revision is not None and chart_store.others_since(u.conn, visit_id, base_revision, actor.user_id):
+            _check_base(v, base_revision)
+        base_revision = v["revision"]
+        current = _record(app, u, v, p)
+        doc = ops.apply(
+            current.document,
+            op,
+            form,
+            suggestions=current.suggestions,
+            assessment=current.assessment,
+            changes=current.changes,
         )
-        chart_store.set_summary(
-            u.conn,
-            visit_id=visit_id,
-            expected_version=v["version"],
-            values={"revision": revision, **_summary(doc, assessment)},
-            actor_id=actor.user_id,
-            now=u.now,
-        )
-        u.audit("visit.update", "visit", visit_id, patient_id=p["id"], detail=f"revision={revision}")
-        v, p = _load(u, visit_id)
-        return _record(app, u, v, p)
+        return _save_draft(app, u, v, p, rules.check_document(doc), base_revision, detail=f"op={op}")
+
+
+def _save_draft(
+    app: App,
+    u: Unit,
+    v: dict[str, Any],
+    p: dict[str, Any],
+    doc: dict[str, Any],
+    base_revision: int | None,
+    detail: str = "",
+) -> VisitRecord:
+    if v["status"] != VisitStatus.DRAFT:
+        raise Conflict("This note is signed and locked. Record an amendment to change it.")
+    _check_base(v, base_revision)
+    _keep_gate(chart_store.latest(u.conn, v["id"]), doc)
+    assessment = _assess(app, doc, p, v["visit_date"])
+    revision = v["revision"] + 1
+    chart_store.add(
+        u.conn,
+        visit_id=v["id"],
+        revision=revision,
+        document=doc,
+        assessment=assessment,
+        kind="draft",
+        reason="",
+        actor_id=u.actor.user_id,
+        now=u.now,
+    )
+    if not chart_store.set_summary(
+        u.conn,
+        visit_id=v["id"],
+        expected_version=v["version"],
+        values={"revision": revision, **_summary(doc, assessment)},
+        actor_id=u.actor.user_id,
+        now=u.now,
+    ):
+        raise StaleVersion("Someone else saved this visit at the same moment. Reload and enter your change again.")
+    u.audit("visit.update", "visit", v["id"], patient_id=p["id"], detail=f"revision={revision} {detail}".strip())
+    v, p = _load(u, v["id"])
+    return _record(app, u, v, p)
 
 
 def _check_base(v: dict[str, Any], base_revision: int | None) -> None:
@@ -153,7 +188,7 @@ def _keep_gate(latest: dict[str, Any] | None, doc: dict[str, Any]) -> None:
 
 def _gate_action(app: App, actor: Actor, visit_id: int, key: str, value: dict[str, Any], action: str) -> VisitRecord:
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = _load(u, visit_id)
+        v, p = _load(u, visit_id, lock=True)
         if v["status"] != VisitStatus.DRAFT:
             raise Conflict("The visit is signed; the safety gate can no longer change.")
         latest = chart_store.latest(u.conn, visit_id)
@@ -215,7 +250,7 @@ def render_note(note: dict[str, str]) -> str:
 def sign(app: App, actor: Actor, visit_id: int, base_revision: int | None) -> VisitRecord:
     """Sign the current revision; refused with the list of what is missing while anything required is absent."""
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = _load(u, visit_id)
+        v, p = _load(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.SIGNED)
         _check_base(v, base_revision)
         latest = chart_store.latest(u.conn, visit_id)
@@ -281,7 +316,7 @@ def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, bas
         )
     doc = rules.check_document(document)
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = _load(u, visit_id)
+        v, p = _load(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.AMENDED)
         _check_base(v, base_revision)
         _keep_gate(chart_store.latest(u.conn, visit_id), doc)

@@ -28,6 +28,25 @@ def at_revision(conn: Connection, visit_id: int, revision: int) -> dict[str, Any
     return _revision(row) if row else None
 
 
+def others_since(conn: Connection, visit_id: int, revision: int, actor_id: int | None) -> int:
+    """Revisions after `revision` saved by someone other than this actor."""
+    from sqlalchemy import func
+
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(visit_revision)
+            .where(
+                and_(
+                    visit_revision.c.visit_id == visit_id,
+                    visit_revision.c.revision > revision,
+                    visit_revision.c.created_by.is_distinct_from(actor_id),
+                )
+            )
+        ).scalar_one()
+    )
+
+
 def history(conn: Connection, visit_id: int) -> list[dict[str, Any]]:
     """Signed and amended revisions (not every autosave), oldest first."""
     rows = conn.execute(

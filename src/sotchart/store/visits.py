@@ -32,8 +32,11 @@ def create(
     )
 
 
-def get(conn: Connection, clinic_id: int, visit_id: int) -> dict[str, Any] | None:
-    row = conn.execute(select(visit).where(and_(visit.c.id == visit_id, visit.c.clinic_id == clinic_id))).first()
+def get(conn: Connection, clinic_id: int, visit_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    q = select(visit).where(and_(visit.c.id == visit_id, visit.c.clinic_id == clinic_id))
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()  # SQLite's BEGIN IMMEDIATE already serialises writers
+    row = conn.execute(q).first()
     return dict(row._mapping) if row else None
 
 

@@ -18,6 +18,7 @@ from sotchart.web.api import assessments as assessments_api
 from sotchart.web.api import router as api_router
 from sotchart.web.deps import SignInRequired
 from sotchart.web.middleware import BodyLimit, SecurityHeaders
+from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(api_router.router)
     app.include_router(assessments_api.router)
     app.include_router(pages_router.router)
+    app.include_router(charting_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -63,6 +63,12 @@ class Indicator:
     region: bool = False
     level_free: bool = False
     not_found: str = ""
+    sided_values: tuple[str, ...] = ()  # values that take a side; empty: every value but the normal one
+
+    def takes_side(self, value: str) -> bool:
+        if self.side == "none":
+            return False
+        return value in self.sided_values if self.sided_values else value != self.normal
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,7 @@ def _indicators(p: _Parser, pack: ProtocolPack) -> None:
             region=e.flag("region"),
             level_free=e.flag("level_free"),
             not_found=e.text("not_found", required=False),
+            sided_values=e.texts("sided_values", required=False, choices=values),
         )
         e.check_unknown()
         pack.indicators[code] = ind

@@ -11,7 +11,7 @@ import segno
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sotchart.domain.errors import Conflict, InvalidInput, NotSignedIn, StaleVersion
+from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
 from sotchart.services import auth, patients, visits
@@ -246,55 +246,6 @@ async def start_visit(request: Request, app: AppDep, user: PageUser, patient_id:
         {"kind": str(form.get("kind", "follow-up")), "complaint": str(form.get("complaint", ""))},
     )
     return RedirectResponse(f"/visits/{v.id}", status_code=303)
-
-
-@router.get("/visits/{visit_id}")
-def visit_page(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    v = visits.get_visit(app, user.actor, visit_id)
-    return render(
-        request,
-        "visit.html",
-        visit=v,
-        problems={},
-        can_sign=allows(user.actor.role, Action.VISIT_SIGN),
-        can_edit=allows(user.actor.role, Action.VISIT_UPDATE),
-    )
-
-
-@router.post("/visits/{visit_id}")
-async def visit_action(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    form = await request.form()
-    action = str(form.get("action", "save"))
-    version = int(str(form.get("version", "0")) or 0) or None
-    try:
-        if action == "sign":
-            visits.update_visit(app, user.actor, visit_id, {"note": str(form.get("note", ""))}, version)
-            visits.sign_visit(app, user.actor, visit_id, None)
-        elif action == "entered-in-error":
-            visits.mark_entered_in_error(app, user.actor, visit_id, str(form.get("reason", "")), version)
-        else:
-            visits.update_visit(
-                app,
-                user.actor,
-                visit_id,
-                {"note": str(form.get("note", "")), "complaint": str(form.get("complaint", ""))},
-                version,
-            )
-    except (InvalidInput, StaleVersion, Conflict) as e:
-        # Re-show the page with what was typed still in the box: nothing typed is lost to an error.
-        v = visits.get_visit(app, user.actor, visit_id)
-        return render(
-            request,
-            "visit.html",
-            status_code=422,
-            visit=v,
-            summary=e.detail,
-            problems={p.field: p.message for p in e.problems},
-            draft_note=str(form.get("note", "")),
-            can_sign=allows(user.actor.role, Action.VISIT_SIGN),
-            can_edit=allows(user.actor.role, Action.VISIT_UPDATE),
-        )
-    return RedirectResponse(f"/visits/{visit_id}", status_code=303)
 
 
 @router.get("/favicon.ico")
