@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import evaluate
+from bench import evaluate, visit_actions
 
 
 def main() -> None:
     chosen = set(sys.argv[1:])
-    for name, module in (("evaluate", evaluate),):
+    for name, module in (("evaluate", evaluate), ("visit", visit_actions)):
         if not chosen or name in chosen:
             module.main()
 

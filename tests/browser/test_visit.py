@@ -40,6 +40,11 @@ def test_new_patient_then_follow_up_visit(page: Page, live_server: str, app: App
     page.get_by_role("button", name="Start visit").click()
     expect(page.get_by_role("heading", name="Vitals and safety")).to_be_visible()
 
+    # 0. Intake: the complaint and consent (a new-patient visit cannot be signed without them).
+    page.get_by_label("Complaint and the symptoms causing the visit").fill("Low back pain for 3 weeks, worse sitting")
+    page.get_by_role("button", name="Record consent to examination and care").click()
+    expect(page.locator("#consent")).to_contain_text("given")
+
     # 1. Vitals in crisis range: the gate closes.
     page.get_by_label("Systolic").fill("192")
     page.get_by_label("Diastolic").fill("106")

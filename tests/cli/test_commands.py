@@ -74,7 +74,10 @@ def test_bad_setting_is_named(fresh_app: App) -> None:
 def test_db_check_passes_then_fails_on_drift(fresh_app: App) -> None:
     ok = cli.run(fresh_app, "db", "check")
     assert ok.returncode == 0, ok.stderr
-    assert "0001" in cli.run(fresh_app, "db", "current").stdout
+    from sotchart.store.migrate import head_revision
+
+    current = cli.run(fresh_app, "db", "current").stdout
+    assert f"current: {head_revision()}" in current and f"newest: {head_revision()}" in current
     with fresh_app.db.transaction() as conn:
         conn.execute(text("ALTER TABLE patient ADD COLUMN shadow_column INTEGER"))
     drift = cli.run(fresh_app, "db", "check")

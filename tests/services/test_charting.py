@@ -41,6 +41,7 @@ def full_record(**changes: Any) -> dict[str, Any]:
             "A": "Category 1 right.",
             "P": "Blocking prone.",
         },
+        "intake": {"history.symptoms": "Low back pain after gardening", "consent": "given in writing"},
     }
     doc.update(changes)
     return doc
@@ -89,6 +90,11 @@ def test_sign_lists_what_is_missing(app: App, setting) -> None:  # type: ignore[
         charting.sign(app, c.actor("clinician"), v.id, 1)
     fields = {p.field for p in e.value.problems}
     assert {"vitals", "pain", "recheck", "note.S", "note.P"} <= fields
+    sparse["intake"] = {}
+    charting.save_record(app, c.actor("clinician"), v.id, sparse, 1)
+    with pytest.raises(InvalidInput) as e:
+        charting.sign(app, c.actor("clinician"), v.id, 2)
+    assert {"intake.consent", "intake.history.symptoms"} <= {p.field for p in e.value.problems}
 
 
 def test_safety_gate_blocks_until_override_then_signs(app: App, setting) -> None:  # type: ignore[no-untyped-def]

@@ -82,3 +82,21 @@ def test_future_visit_date_is_refused(app: App) -> None:
     with pytest.raises(InvalidInput) as e:
         factories.visit(app, c, p.id, visit_date="2999-01-01")
     assert e.value.problems[0].field == "visit_date"
+
+
+def test_today_lists_the_days_visits_and_notes_unsigned_for_72_hours(app: App) -> None:
+    from datetime import timedelta
+
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="Todaylist")
+    now = app.clock()
+    app.clock = lambda: now - timedelta(hours=80)
+    old = factories.visit(app, c, p.id)
+    app.clock = lambda: now
+    fresh = factories.visit(app, c, p.id)
+    day = visits.today(app, c.actor("assistant"))
+    assert [v["id"] for v in day.visits] == [fresh.id]
+    assert day.visits[0]["stage"] == "arrived"
+    assert [v["id"] for v in day.overdue] == [old.id]
+    with pytest.raises(Forbidden):
+        visits.today(app, c.actor("researcher"))

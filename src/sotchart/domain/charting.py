@@ -32,6 +32,27 @@ NOTE_SECTIONS = ("S", "O", "A", "P")
 MAX_TEXT = 20_000
 
 
+# The intake of a new episode: the history Medicare asks for (ch. 15 §240.1.2), consent, and the care plan.
+INTAKE_FIELDS = (
+    ("history.symptoms", "Complaint and the symptoms causing the visit"),
+    (
+        "history.onset-duration-intensity-frequency-location-radiation",
+        "Onset, duration, intensity, frequency, location and radiation",
+    ),
+    ("history.mechanism", "Mechanism of injury or onset"),
+    ("history.quality-character", "Quality and character of the symptoms"),
+    ("history.aggravating-relieving", "Aggravating and relieving factors"),
+    ("history.prior-interventions", "Prior care and interventions"),
+    ("history.past-health", "Past health history"),
+    ("history.family-history-if-relevant", "Family history (write 'none relevant' if so)"),
+    ("plan.frequency-duration", "Care plan: visit frequency and duration (e.g. 2 a week for 4 weeks)"),
+    ("plan.goals", "Care plan: goals"),
+    ("plan.objective-measures", "Care plan: objective measures of progress (e.g. NRS, ODI, prone leg length)"),
+    ("plan.re-exam-date", "Care plan: re-examination date"),
+)
+INTAKE_KEYS = tuple(k for k, _ in INTAKE_FIELDS) + ("consent",)
+
+
 def empty_document() -> dict[str, Any]:
     return {
         "payer": "cash",
@@ -287,6 +308,12 @@ def sign_problems(
             out.append((f"note.{s}", f"Write the {s} section of the note (compose it from the record)."))
     if visit_date > today:
         out.append(("visit_date", "The visit date is in the future."))
+    intake = doc.get("intake") or {}
+    if initial_visit:
+        if not str(intake.get("consent", "")).strip():
+            out.append(("intake.consent", "Record the patient's consent to examination and care."))
+        if not str(intake.get("history.symptoms", "")).strip():
+            out.append(("intake.history.symptoms", "Record the complaint and the symptoms causing the visit."))
     if doc.get("payer") == "medicare":
         present = medicare_elements_present(doc, assessment, initial_visit)
         for element in missing_note_elements(present, initial_visit):

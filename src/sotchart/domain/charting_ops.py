@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sotchart.domain.charting import compose_note
+from sotchart.domain.charting import INTAKE_KEYS, compose_note
 from sotchart.domain.errors import FieldProblem, InvalidInput
 
 FINDING_FIELDS = ("side", "location", "grade", "mm", "region", "level", "line", "area", "point")
@@ -113,6 +113,8 @@ def apply(
             "conditions": [c for c in form.get("conditions", "").split(",") if c],
         }
         d["pregnant"] = form.get("pregnant") == "true"
+    elif op == "consent":
+        d.setdefault("intake", {})["consent"] = form.get("consent", "").strip()
     elif op == "payer":
         d["payer"] = form.get("payer", "cash")
     elif op == "pain":
@@ -126,7 +128,7 @@ def apply(
             d.setdefault("note", {})[name] = value
         elif name == "breathing":
             t["breathing"] = value
-        elif name.startswith("intake."):
+        elif name.startswith("intake.") and name.removeprefix("intake.") in INTAKE_KEYS:
             d.setdefault("intake", {})[name.removeprefix("intake.")] = value
         else:
             raise InvalidInput(

@@ -66,6 +66,7 @@ class Chart:
     visit_summary: dict[str, Any]
     next_cursor: str | None = None
     today: date = field(default_factory=date.today)
+    pain: list[tuple[date, int]] = field(default_factory=list)
 
 
 def _patient(row: dict[str, Any]) -> Patient:
@@ -216,6 +217,7 @@ def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = Non
             visit_summary=visit_store.summary_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
             next_cursor=next_cursor,
             today=u.now.date(),
+            pain=visit_store.pain_series(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
         )
         u.audit("patient.read", "patient", patient_id, patient_id=patient_id)
         return chart

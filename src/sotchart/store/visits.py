@@ -146,3 +146,69 @@ def get_episode(conn: Connection, clinic_id: int, episode_id: int) -> dict[str, 
         select(episode).where(and_(episode.c.id == episode_id, episode.c.clinic_id == clinic_id))
     ).first()
     return dict(row._mapping) if row else None
+
+
+def pain_series(conn: Connection, *, clinic_id: int, patient_id: int, limit: int = 60) -> list[tuple[date, int]]:
+    """The latest pain scores, oldest first, for the chart's trend line."""
+    rows = conn.execute(
+        select(visit.c.visit_date, visit.c.pain)
+        .where(
+            and_(
+                visit.c.patient_id == patient_id,
+                visit.c.clinic_id == clinic_id,
+                visit.c.pain.is_not(None),
+                visit.c.status != "entered-in-error",
+            )
+        )
+        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [(r[0], int(r[1])) for r in reversed(rows)]
+
+
+def day_list(conn: Connection, *, clinic_id: int, day: date) -> list[dict[str, Any]]:
+    from sotchart.store.tables import patient
+
+    rows = conn.execute(
+        select(
+            visit.c.id,
+            visit.c.kind,
+            visit.c.status,
+            visit.c.created_at,
+            visit.c.safety_action,
+            visit.c.category,
+            visit.c.category_side,
+            patient.c.id.label("patient_id"),
+            patient.c.family_name,
+            patient.c.given_name,
+            patient.c.chart_number,
+            app_user.c.display_name.label("clinician_name"),
+        )
+        .join(patient, patient.c.id == visit.c.patient_id)
+        .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
+        .where(and_(visit.c.clinic_id == clinic_id, visit.c.visit_date == day))
+        .order_by(visit.c.created_at)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def unsigned_before(conn: Connection, *, clinic_id: int, before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    from sotchart.store.tables import patient
+
+    rows = conn.execute(
+        select(
+            visit.c.id,
+            visit.c.visit_date,
+            visit.c.created_at,
+            patient.c.id.label("patient_id"),
+            patient.c.family_name,
+            patient.c.given_name,
+            app_user.c.display_name.label("clinician_name"),
+        )
+        .join(patient, patient.c.id == visit.c.patient_id)
+        .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
+        .where(and_(visit.c.clinic_id == clinic_id, visit.c.status == "draft", visit.c.created_at < before))
+        .order_by(visit.c.created_at)
+        .limit(limit)
+    ).all()
+    return [dict(r._mapping) for r in rows]

@@ -17,7 +17,7 @@ from sotchart.web import errors
 from sotchart.web.api import assessments as assessments_api
 from sotchart.web.api import router as api_router
 from sotchart.web.deps import SignInRequired
-from sotchart.web.middleware import BodyLimit, SecurityHeaders
+from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
 from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import router as pages_router
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
         return {"status": "ok", "version": __version__}
 
     # Outermost first: size is checked before anything reads the body.
+    app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from sotchart.domain.charting import INTAKE_FIELDS
 from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
 from sotchart.domain.roles import Action, allows
 from sotchart.services import charting, protocol, visits
@@ -56,6 +57,7 @@ def _page(
         "describe": visit_view.describe,
         "message": message,
         "problems": problems or [],
+        "intake_fields": INTAKE_FIELDS,
         "can_sign": allows(user.actor.role, Action.VISIT_SIGN),
         "editable": record.visit["status"] == "draft" and allows(user.actor.role, Action.VISIT_UPDATE),
     }

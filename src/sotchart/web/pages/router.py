@@ -158,7 +158,14 @@ def sign_out(request: Request, app: AppDep, user: PageUser) -> Response:
 
 @router.get("/")
 def home(user: PageUser) -> Response:
-    return RedirectResponse("/patients", status_code=303)
+    return RedirectResponse(
+        "/today" if allows(user.actor.role, Action.PATIENT_SEARCH) else "/patients", status_code=303
+    )
+
+
+@router.get("/today")
+def today(request: Request, app: AppDep, user: PageUser) -> Response:
+    return render(request, "today.html", day=visits.today(app, user.actor))
 
 
 @router.get("/patients")
