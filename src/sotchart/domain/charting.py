@@ -50,7 +50,7 @@ INTAKE_FIELDS = (
     ("plan.objective-measures", "Care plan: objective measures of progress (e.g. NRS, ODI, prone leg length)"),
     ("plan.re-exam-date", "Care plan: re-examination date"),
 )
-INTAKE_KEYS = tuple(k for k, _ in INTAKE_FIELDS) + ("consent",)
+INTAKE_KEYS = (*(k for k, _ in INTAKE_FIELDS), "consent")
 
 
 def empty_document() -> dict[str, Any]:
