@@ -135,7 +135,7 @@ def exam_from(doc: dict[str, Any], *, age: int | None, sex: str) -> dict[str, An
         "findings": [{k: v for k, v in f.items() if k != "carried"} for f in doc.get("findings") or []],
         "treatment": {
             k: t.get(k)
-            for k in ("spinal_regions", "extraspinal_regions", "blocks", "procedures")
+            for k in ("spinal_regions", "extraspinal_regions", "blocks", "procedures", "care_type", "abn_on_file")
             if t.get(k) is not None
         },
         "confirmed_category": doc.get("confirmed_category"),

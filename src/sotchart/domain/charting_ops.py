@@ -117,6 +117,8 @@ def apply(
         d.setdefault("intake", {})["consent"] = form.get("consent", "").strip()
     elif op == "payer":
         d["payer"] = form.get("payer", "cash")
+        t["care_type"] = form.get("care_type", t.get("care_type", "active"))
+        t["abn_on_file"] = form.get("abn_on_file") == "true"
     elif op == "pain":
         d["pain"] = _int("pain", form.get("pain", ""))
     elif op == "text":

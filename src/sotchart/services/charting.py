@@ -256,51 +256,15 @@ def sign(app: App, actor: Actor, visit_id: int, base_revision: int | None) -> Vi
         latest = chart_store.latest(u.conn, visit_id)
         if latest is None:
             raise InvalidInput("Nothing is charted yet.", [FieldProblem("findings", "Chart the visit before signing.")])
-        doc = latest["document"]
-        assessment = _assess(app, doc, p, v["visit_date"])
-        problems = rules.sign_problems(
-            doc, assessment, initial_visit=v["kind"] == "new-patient", visit_date=v["visit_date"], today=u.now.date()
-        )
-        if problems:
-            raise InvalidInput(
-                f"The note cannot be signed yet: {len(problems)} thing(s) missing.",
-                [FieldProblem(f, m) for f, m in problems],
-            )
-        revision = v["revision"] + 1
-        chart_store.add(
-            u.conn,
-            visit_id=visit_id,
-            revision=revision,
-            document=doc,
-            assessment=assessment,
+        revision = _write_signed(
+            app,
+            u,
+            v,
+            p,
+            latest["document"],
             kind="signed",
             reason="",
-            actor_id=actor.user_id,
-            now=u.now,
-        )
-        chart_store.write_findings(
-            u.conn,
-            clinic_id=u.clinic_id(),
-            patient_id=p["id"],
-            visit_id=visit_id,
-            revision=revision,
-            findings=doc.get("findings") or [],
-            now=u.now,
-        )
-        chart_store.set_summary(
-            u.conn,
-            visit_id=visit_id,
-            expected_version=v["version"],
-            values={
-                "revision": revision,
-                "status": "signed",
-                "signed_at": u.now,
-                "signed_by": actor.user_id,
-                "note": render_note(doc.get("note") or {}),
-                **_summary(doc, assessment),
-            },
-            actor_id=actor.user_id,
-            now=u.now,
+            status={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
         )
         u.audit("visit.sign", "visit", visit_id, patient_id=p["id"], detail=f"revision={revision}")
         v, p = _load(u, visit_id)
@@ -320,52 +284,69 @@ def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, bas
         check_transition(VisitStatus(v["status"]), VisitStatus.AMENDED)
         _check_base(v, base_revision)
         _keep_gate(chart_store.latest(u.conn, visit_id), doc)
-        assessment = _assess(app, doc, p, v["visit_date"])
-        problems = rules.sign_problems(
-            doc, assessment, initial_visit=v["kind"] == "new-patient", visit_date=v["visit_date"], today=u.now.date()
-        )
-        if problems:
-            raise InvalidInput(
-                f"The amendment cannot be signed: {len(problems)} thing(s) missing.",
-                [FieldProblem(f, m) for f, m in problems],
-            )
-        revision = v["revision"] + 1
-        chart_store.add(
-            u.conn,
-            visit_id=visit_id,
-            revision=revision,
-            document=doc,
-            assessment=assessment,
-            kind="amendment",
-            reason=reason,
-            actor_id=actor.user_id,
-            now=u.now,
-        )
-        chart_store.write_findings(
-            u.conn,
-            clinic_id=u.clinic_id(),
-            patient_id=p["id"],
-            visit_id=visit_id,
-            revision=revision,
-            findings=doc.get("findings") or [],
-            now=u.now,
-        )
-        chart_store.set_summary(
-            u.conn,
-            visit_id=visit_id,
-            expected_version=v["version"],
-            values={
-                "revision": revision,
-                "status": "amended",
-                "note": render_note(doc.get("note") or {}),
-                **_summary(doc, assessment),
-            },
-            actor_id=actor.user_id,
-            now=u.now,
-        )
+        _write_signed(app, u, v, p, doc, kind="amendment", reason=reason, status={"status": "amended"})
         u.audit("visit.amend", "visit", visit_id, patient_id=p["id"], detail=reason[:200])
         v, p = _load(u, visit_id)
         return _record(app, u, v, p)
+
+
+def _write_signed(
+    app: App,
+    u: Unit,
+    v: dict[str, Any],
+    p: dict[str, Any],
+    doc: dict[str, Any],
+    *,
+    kind: str,
+    reason: str,
+    status: dict[str, Any],
+) -> int:
+    """Check the record can be signed, then write the signed revision, its findings and the visit summary."""
+    assessment = _assess(app, doc, p, v["visit_date"])
+    problems = rules.sign_problems(
+        doc, assessment, initial_visit=v["kind"] == "new-patient", visit_date=v["visit_date"], today=u.now.date()
+    )
+    if problems:
+        what = "note" if kind == "signed" else "amendment"
+        raise InvalidInput(
+            f"The {what} cannot be signed yet: {len(problems)} thing(s) missing.",
+            [FieldProblem(f, m) for f, m in problems],
+        )
+    revision = v["revision"] + 1
+    chart_store.add(
+        u.conn,
+        visit_id=v["id"],
+        revision=revision,
+        document=doc,
+        assessment=assessment,
+        kind=kind,
+        reason=reason,
+        actor_id=u.actor.user_id,
+        now=u.now,
+    )
+    chart_store.write_findings(
+        u.conn,
+        clinic_id=u.clinic_id(),
+        patient_id=p["id"],
+        visit_id=v["id"],
+        revision=revision,
+        findings=doc.get("findings") or [],
+        now=u.now,
+    )
+    chart_store.set_summary(
+        u.conn,
+        visit_id=v["id"],
+        expected_version=v["version"],
+        values={
+            "revision": revision,
+            **status,
+            "note": render_note(doc.get("note") or {}),
+            **_summary(doc, assessment),
+        },
+        actor_id=u.actor.user_id,
+        now=u.now,
+    )
+    return revision
 
 
 def revision_of(app: App, actor: Actor, visit_id: int, revision: int) -> dict[str, Any]:

@@ -130,11 +130,78 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
     return [DemoSignIn(e, r, DEMO_PASSWORD) for e, _, r in STAFF]
 
 
+# Synthetic SOT visits: category and side drift over an episode, pain falls unevenly, and the recheck
+# resolves some positive indicators. Values are made up for the demo; no clinical claim is made.
+_CAT_FINDINGS = {
+    1: [
+        ("posture-pelvis", "locked", None),
+        ("leg-length-prone", "short", "right"),
+        ("heel-tension", "positive", "right"),
+        ("first-rib-motion", "positive", None),
+    ],
+    2: [
+        ("posture-pelvis", "unstable", None),
+        ("inguinal-tender", "positive", "left"),
+        ("first-rib-tubercle-tender", "positive", "left"),
+        ("arm-fossa", "positive", "left"),
+    ],
+    3: [
+        ("posture-pelvis", "antalgic", "right"),
+        ("sciatica", "positive", "right"),
+        ("psoas-tender", "positive", "right"),
+    ],
+}
+_NORMAL = {"posture-pelvis": "normal", "leg-length-prone": "even"}
+
+
+def _record(rng, category: int, pain: int, complaint: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    findings = []
+    for code, value, side in _CAT_FINDINGS[category]:
+        if rng.random() < 0.8:
+            pre = {"code": code, "phase": "pre", "value": value} | ({"side": side} if side else {})
+            findings.append(pre)
+            resolved = rng.random() < 0.6
+            post_value = _NORMAL.get(code, "negative") if resolved else value
+            findings.append(
+                {"code": code, "phase": "post", "value": post_value} | ({"side": side} if side and not resolved else {})
+            )
+    side = next((s for _, _, s in _CAT_FINDINGS[category] if s), None) or "right"
+    return {
+        "payer": rng.choice(["cash", "commercial", "commercial", "medicare"]),
+        "pain": pain,
+        "vitals": {"systolic": rng.randint(108, 146), "diastolic": rng.randint(64, 92), "pulse": rng.randint(56, 90)},
+        "subjective": complaint,
+        "findings": findings,
+        "confirmed_category": {"category": category, "side": side},
+        "treatment": {
+            "spinal_regions": ["pelvic"] + (["lumbar"] if category == 3 else []),
+            "blocks": [{"site": "iliac-crest", "side": "left"}, {"site": "greater-trochanter", "side": "right"}]
+            if category == 1
+            else [],
+            "procedures": ["blocking"],
+        },
+        "note": {
+            "S": f"{complaint}. Pain {pain}/10.",
+            "O": "Indicators as charted.",
+            "A": f"SOT category {category} {side} (technique-protocol finding).",
+            "P": "Blocking; recheck.",
+        },
+        "intake": {"history.symptoms": complaint, "consent": "given in writing"},
+    }
+
+
 def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no-untyped-def]
     if n == 0:
         return
+    from sotchart.domain import charting as rules
+    from sotchart.domain.protocol.engine import evaluate
+    from sotchart.services import protocol
+    from sotchart.store import charting as chart_store
+
+    pack = protocol.active(u.app.settings)
     complaint = rng.choice(COMPLAINTS)
-    start = today - timedelta(days=3 * n + rng.randint(0, 30))
+    # Every third day, ending today: the open last visit is on today's list.
+    start = today - timedelta(days=3 * (n - 1))
     eid = visit_store.create_episode(
         u.conn,
         clinic_id=clinic_id,
@@ -144,10 +211,15 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
         actor_id=clinician_ids[0],
         now=u.now,
     )
+    category, pain = rng.choice([1, 1, 2, 3]), rng.randint(5, 9)
     for k in range(n):
         d = start + timedelta(days=3 * k)
         clinician = rng.choice(clinician_ids)
         last = k == n - 1
+        if rng.random() < 0.15:
+            category = min(3, max(1, category + rng.choice([-1, 1])))
+        pain = max(0, min(10, pain + rng.choice([-1, -1, 0, 0, 1])))
+        kind = "new-patient" if k == 0 else ("re-examination" if k % 12 == 0 else "follow-up")
         vid = visit_store.create(
             u.conn,
             clinic_id=clinic_id,
@@ -158,24 +230,51 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
                 "episode_id": eid,
                 "clinician_id": clinician,
                 "visit_date": d,
-                "kind": "new-patient" if k == 0 else ("re-examination" if k % 12 == 0 else "follow-up"),
+                "kind": kind,
                 "complaint": complaint,
-                "note": ""
-                if last
-                else f"S: {complaint}; pain {rng.randint(1, 8)}/10.\nO: Indicators recorded.\n"
-                "A: Category and side recorded per visit.\nP: Continue plan.",
             },
         )
-        if not last:
-            visit_store.update_if_version(
-                u.conn,
-                clinic_id=clinic_id,
-                visit_id=vid,
-                expected_version=1,
-                values={"status": "signed", "signed_at": u.now, "signed_by": clinician},
-                actor_id=clinician,
-                now=u.now,
-            )
+        if last:
+            continue  # today's visit is left open, as a clinic's would be
+        doc = rules.check_document(_record(rng, category, pain, complaint))
+        assessment = evaluate(rules.exam_from(doc, age=45, sex="female"), pack)
+        chart_store.add(
+            u.conn,
+            visit_id=vid,
+            revision=1,
+            document=doc,
+            assessment=assessment,
+            kind="signed",
+            reason="",
+            actor_id=clinician,
+            now=u.now,
+        )
+        chart_store.write_findings(
+            u.conn, clinic_id=clinic_id, patient_id=pid, visit_id=vid, revision=1, findings=doc["findings"], now=u.now
+        )
+        pre = [f for f in doc["findings"] if f["phase"] == "pre"]
+        post = [f for f in doc["findings"] if f["phase"] == "post" and f["value"] not in ("negative", "normal", "even")]
+        visit_store.update_if_version(
+            u.conn,
+            clinic_id=clinic_id,
+            visit_id=vid,
+            expected_version=1,
+            values={
+                "status": "signed",
+                "signed_at": u.now,
+                "signed_by": clinician,
+                "revision": 1,
+                "note": "\n".join(f"{s}: {t}" for s, t in doc["note"].items()),
+                "category": category,
+                "category_side": doc["confirmed_category"]["side"],
+                "pain": pain,
+                "safety_action": assessment["safety"]["action"],
+                "indicators_pre": len(pre),
+                "indicators_post": len(post),
+            },
+            actor_id=clinician,
+            now=u.now,
+        )
 
 
 def demo_present(app: App) -> bool:

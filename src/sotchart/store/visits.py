@@ -81,6 +81,12 @@ def page_for_patient(
             visit.c.complaint,
             visit.c.signed_at,
             visit.c.version,
+            visit.c.category,
+            visit.c.category_side,
+            visit.c.pain,
+            visit.c.indicators_pre,
+            visit.c.indicators_post,
+            visit.c.safety_action,
             app_user.c.display_name.label("clinician_name"),
         )
         .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)

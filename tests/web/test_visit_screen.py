@@ -1,0 +1,116 @@
+"""The visit screen over HTTP: bad entries refused with a message and nothing lost; a second person's
+save is a clear conflict; one person's crossing clicks are not."""
+
+from __future__ import annotations
+
+from sotchart.services import charting
+from sotchart.services.context import App
+from tests import factories
+from tests.support import web
+
+
+def _setup(app: App):  # type: ignore[no-untyped-def]
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    return c, v, client
+
+
+def _act(client, visit_id: int, rev: int, **fields: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/visits/{visit_id}/act",
+        data={"csrf_token": web.csrf(client), "rev": str(rev), **fields},
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_impossible_vitals_are_refused_with_a_message_and_nothing_lost(app: App) -> None:
+    _c, v, client = _setup(app)
+    ok = _act(client, v.id, 0, op="vitals", systolic="128", diastolic="82", pulse="70")
+    assert ok.status_code == 200
+    assert web.html(ok).select_one("#bp-band").text.strip() == "stage-1"
+    bad = _act(client, v.id, 1, op="vitals", systolic="420", diastolic="82", pulse="70")
+    assert bad.status_code == 422
+    page = web.html(bad)
+    assert "vitals.systolic" in page.select_one("#missing li")["data-field"]
+    assert "what a body can have" in page.select_one("#visit-message").text
+    assert page.select_one("input[name=systolic]")["value"] == "128"  # the last good reading stays
+    weird = _act(client, v.id, 1, op="vitals", systolic="abc", diastolic="82")
+    assert weird.status_code == 422 and "whole number" in weird.text
+
+
+def test_unknown_block_site_and_finding_on_a_signed_note(app: App) -> None:
+    c, v, client = _setup(app)
+    bad = _act(client, v.id, 0, op="add-block", site="knee", side="left")
+    assert bad.status_code == 422 and "unknown block site" in bad.text
+    charting.save_record(
+        app,
+        c.actor("clinician"),
+        v.id,
+        {
+            "vitals": {"systolic": 120, "diastolic": 70, "pulse": 60},
+            "pain": 2,
+            "findings": [{"code": "tmj", "phase": "pre", "value": "negative"}],
+            "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+        },
+        None,
+    )
+    rev = charting.sign(app, c.actor("clinician"), v.id, None).revision
+    locked = _act(client, v.id, rev, op="finding", code="tmj", phase="pre", choice="positive|left")
+    assert locked.status_code == 422 and "signed and locked" in locked.text
+
+
+def test_second_person_gets_a_conflict_but_one_persons_crossing_clicks_do_not(app: App) -> None:
+    c, v, client = _setup(app)
+    assert _act(client, v.id, 0, op="pain", pain="5").status_code == 200
+    # The same person's next click was drawn at revision 0 but lands after revision 1: applied, no conflict.
+    crossed = _act(client, v.id, 0, op="finding", code="tmj", phase="pre", choice="positive|left")
+    assert crossed.status_code == 200
+    record = charting.open_record(app, c.actor("clinician"), v.id)
+    assert record.document["pain"] == 5 and record.document["findings"][0]["code"] == "tmj"
+    # Someone else saves in between: the first person's stale page is told, and nothing is overwritten.
+    charting.act(app, c.actor("owner"), v.id, "pain", {"pain": "7"}, record.revision)
+    stale = _act(client, v.id, record.revision, op="pain", pain="2")
+    assert stale.status_code == 409 and "Someone else saved" in stale.text
+    assert charting.open_record(app, c.actor("clinician"), v.id).document["pain"] == 7
+
+
+def test_medicare_maintenance_care_gets_its_modifier(app: App) -> None:
+    _c, v, client = _setup(app)
+    _act(client, v.id, 0, op="toggle", field="spinal_regions", code="lumbar")
+    r = _act(client, v.id, 1, op="payer", payer="medicare", care_type="maintenance")
+    assert "98940-GZ" in web.html(r).select_one("#codes").text
+    r = _act(client, v.id, 2, op="payer", payer="medicare", care_type="maintenance", abn_on_file="true")
+    assert "98940-GA" in web.html(r).select_one("#codes").text
+    r = _act(client, v.id, 3, op="payer", payer="medicare", care_type="active")
+    assert "98940-AT" in web.html(r).select_one("#codes").text
+
+
+def test_chart_timeline_shows_category_indicators_pain_and_the_trend(app: App) -> None:
+    c, v, client = _setup(app)
+    for visit_id, pain in ((v.id, 7), (factories.visit(app, c, v.patient_id).id, 4)):
+        charting.save_record(
+            app,
+            c.actor("clinician"),
+            visit_id,
+            {
+                "vitals": {"systolic": 120, "diastolic": 70, "pulse": 60},
+                "pain": pain,
+                "findings": [
+                    {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right"},
+                    {"code": "leg-length-prone", "phase": "pre", "value": "short", "side": "right"},
+                    {"code": "heel-tension", "phase": "post", "value": "negative"},
+                    {"code": "leg-length-prone", "phase": "post", "value": "short", "side": "right"},
+                ],
+                "confirmed_category": {"category": 1, "side": "right"},
+                "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+            },
+            None,
+        )
+    page = web.html(client.get(f"/patients/{v.patient_id}"))
+    first = page.select_one("#visit-rows tr")
+    cells = [td.text.strip() for td in first.select("td")]
+    assert "Cat 1 right" in cells and "2 → 1" in cells and "4" in cells
+    assert page.select_one("svg.pain-chart title").text.startswith("Pain from 7")
