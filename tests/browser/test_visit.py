@@ -130,3 +130,29 @@ def test_new_patient_then_follow_up_visit(page: Page, live_server: str, app: App
     expect(page.locator("#ind-leg-length-prone button.on")).to_have_text("short L")
     expect(page.locator("#ind-posture-pelvis button.on")).to_have_text("locked")
     expect(page.get_by_label("Systolic")).to_have_value("132")
+    expect(page.locator("#step-subjective button.on")).to_have_text("3")
+
+    # The follow-up is finished and signed too: category, template blocks, recheck, note.
+    page.locator("#cat-1").get_by_role("button", name="Confirm 1 left").click()
+    expect(page.locator("#confirmed")).to_contain_text("Category 1 left")
+    page.get_by_role("button", name="Place the template's blocks").click()
+    expect(page.locator(".blocks li")).to_have_count(2)
+    expect(page.locator(".blocks")).to_contain_text("iliac-crest right")
+    for code, label in (("posture-pelvis", "normal"), ("leg-length-prone", "even"), ("heel-tension", "negative"),
+                        ("first-rib-motion", "negative"), ("inguinal-tender", "negative")):
+        click_choice(page, code, label, recheck=True)
+    expect(page.locator("#recheck-summary")).to_contain_text("5 resolved")
+    page.get_by_role("button", name="Compose the note from the record").click()
+    expect(page.locator("#note-A")).to_contain_text("leg-length-prone: short side right → short side left")
+    page.get_by_role("button", name="Sign note").click()
+    expect(page.locator("#visit-status")).to_have_text("signed")
+    page.reload()
+    expect(page.locator("#signed-A")).to_contain_text("category 1 right → 1 left")
+
+    # The chart's timeline shows both visits as charted.
+    page.goto(f"{live_server}/patients/{p.id}")
+    rows = page.locator("#visit-rows tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Cat 1 left")
+    expect(rows.nth(1)).to_contain_text("Cat 1 right")
+    expect(rows.nth(1)).to_contain_text("amended")
