@@ -138,8 +138,13 @@ def test_new_patient_then_follow_up_visit(page: Page, live_server: str, app: App
     page.get_by_role("button", name="Place the template's blocks").click()
     expect(page.locator(".blocks li")).to_have_count(2)
     expect(page.locator(".blocks")).to_contain_text("iliac-crest right")
-    for code, label in (("posture-pelvis", "normal"), ("leg-length-prone", "even"), ("heel-tension", "negative"),
-                        ("first-rib-motion", "negative"), ("inguinal-tender", "negative")):
+    for code, label in (
+        ("posture-pelvis", "normal"),
+        ("leg-length-prone", "even"),
+        ("heel-tension", "negative"),
+        ("first-rib-motion", "negative"),
+        ("inguinal-tender", "negative"),
+    ):
         click_choice(page, code, label, recheck=True)
     expect(page.locator("#recheck-summary")).to_contain_text("5 resolved")
     page.get_by_role("button", name="Compose the note from the record").click()

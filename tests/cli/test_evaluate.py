@@ -55,3 +55,17 @@ def test_api_answers_the_same_and_refuses_bad_input_with_422(app: App) -> None:
     bad = client.post("/api/v1/assessments", json=exam(vitals={"systolic": 400}))
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert bad.json()["errors"][0]["field"] == "vitals.systolic"
+
+
+def test_questionnaire_score_command(fresh_app: App, tmp_path: Path) -> None:
+    now, base = tmp_path / "now.json", tmp_path / "base.json"
+    now.write_text(json.dumps({"answers": [3, 2, 1, 4, 0, 2, None, 3, 1, 2]}))
+    base.write_text(json.dumps({"answers": [5, 4, 3, 4, 2, 4, 3, 4, 3, 4]}))
+    r = cli.run(fresh_app, "questionnaire", "score", "odi", str(now), "--baseline", str(base))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["instrument"] == "odi" and out["percent"] == 40 and out["band"] == "moderate disability"
+    assert out["change"] == -32 and out["meets_mcid"] is True
+    now.write_text(json.dumps({"answers": [9] * 10}))
+    bad = cli.run(fresh_app, "questionnaire", "score", "odi", str(now))
+    assert bad.returncode == 2 and "answers[1]" in bad.stderr and "Traceback" not in bad.stderr

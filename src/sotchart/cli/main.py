@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.cli.protocol import evaluate, protocol_cli
+from sotchart.cli.questionnaire import questionnaire_cli
 from sotchart.services import audit, backup, clinics, database, demo, users
 from sotchart.services.context import Actor
 
@@ -27,6 +28,7 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(protocol_cli, name="protocol")
+cli.add_typer(questionnaire_cli, name="questionnaire")
 cli.command("evaluate")(evaluate)
 
 
