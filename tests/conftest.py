@@ -99,11 +99,14 @@ def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def app(shared_database: Database, tmp_path: Path) -> App:
-    return App(
+def app(shared_database: Database, tmp_path: Path) -> Iterator[App]:
+    a = App(
         settings=make_settings(str(shared_database.url.render_as_string(hide_password=False)), tmp_path),
         db=shared_database,
     )
+    yield a
+    if a._audit_writer is not None:  # the shared database outlives the test; only the writer thread ends
+        a._audit_writer.close()
 
 
 @pytest.fixture

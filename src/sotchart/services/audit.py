@@ -10,7 +10,7 @@ from sotchart.store import audit as audit_store
 
 def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
     """The first break in the chain (or None) and the number of entries checked."""
-    with unit(app, actor, Action.AUDIT_READ, "audit") as u:
+    with unit(app, actor, Action.AUDIT_READ, "audit", read=True) as u:
         head_seq, head_hash = audit_store.head(u.conn)
         n = 0
 
@@ -25,5 +25,5 @@ def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
 
 
 def patient_trail(app: App, actor: Actor, patient_id: int, limit: int = 50) -> list[AuditEntry]:
-    with unit(app, actor, Action.AUDIT_READ, "audit") as u:
+    with unit(app, actor, Action.AUDIT_READ, "audit", read=True) as u:
         return audit_store.for_patient(u.conn, patient_id, limit)

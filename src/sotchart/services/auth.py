@@ -85,7 +85,7 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
     if not email or not password or len(email) > 254 or len(password) > 1024:
         raise NotSignedIn(SIGN_IN_FAILED)
     now = app.clock()
-    with app.db.transaction() as conn:
+    with app.db.read() as conn:
         user = user_store.by_email(conn, email)
     if user is None:
         passwords.verify(passwords.dummy_hash(), password)
@@ -130,20 +130,23 @@ def current_session(app: App, token: str | None, address: str) -> SessionUser | 
         return None
     now = app.clock()
     s = app.settings
-    with app.db.transaction() as conn:
+    # Read first, without the write lock; write only to end the session or move its idle clock.
+    with app.db.read() as conn:
         sess = user_store.get_session(conn, _digest(token))
         if sess is None:
             return None
-        idle = now - sess["last_seen_at"] > timedelta(minutes=s.session_idle_minutes)
-        too_old = now - sess["created_at"] > timedelta(hours=s.session_max_hours)
         user = user_store.get(conn, sess["user_id"])
-        if idle or too_old or user is None or user["disabled_at"] is not None:
+        clinic = clinic_store.get(conn, user["clinic_id"]) if user else None
+    idle = now - sess["last_seen_at"] > timedelta(minutes=s.session_idle_minutes)
+    too_old = now - sess["created_at"] > timedelta(hours=s.session_max_hours)
+    if idle or too_old or user is None or user["disabled_at"] is not None:
+        with app.db.transaction() as conn:
             user_store.end_session(conn, sess["id"], now)
-            return None
-        # Touch at most every 15 s: the idle clock stays accurate without a write per request.
-        if now - sess["last_seen_at"] > timedelta(seconds=15):
+        return None
+    # Touch at most every 15 s: the idle clock stays accurate without a write per request.
+    if now - sess["last_seen_at"] > timedelta(seconds=15):
+        with app.db.transaction() as conn:
             user_store.touch_session(conn, sess["id"], now)
-        clinic = clinic_store.get(conn, user["clinic_id"])
     mfa = "" if sess["mfa_passed"] else _mfa_state(app, user)
     actor = Actor(user["id"], user["clinic_id"], Role(user["role"]), user["email"], address)
     return SessionUser(actor, sess["csrf_token"], mfa, user["display_name"], clinic["name"] if clinic else "")
@@ -220,7 +223,7 @@ def _secret(app: App, user: dict[str, object]) -> str:
 
 def current_code(app: App, email: str) -> str:
     """The code a user's authenticator would show now (for the demo sign-in and for tests)."""
-    with app.db.transaction() as conn:
+    with app.db.read() as conn:
         user = user_store.by_email(conn, email.lower())
     if not user or not user["mfa_secret"]:
         raise InvalidInput(f"{email} has no second factor set up.")
@@ -233,7 +236,7 @@ def current_code(app: App, email: str) -> str:
 def actor_for_token(app: App, token: str, address: str) -> Actor | None:
     if not token or len(token) > 200:
         return None
-    with app.db.transaction() as conn:
+    with app.db.read() as conn:
         user = user_store.user_for_token(conn, _digest(token))
     if user is None or user["disabled_at"] is not None:
         return None

@@ -78,7 +78,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
 
 
 def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
-    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id) as u:
+    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id, read=True) as u:
         v, p = _load(u, visit_id)
         u.audit("visit.read", "visit", visit_id, patient_id=p["id"])
         return _record(app, u, v, p)
@@ -350,7 +350,7 @@ def _write_signed(
 
 
 def revision_of(app: App, actor: Actor, visit_id: int, revision: int) -> dict[str, Any]:
-    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id) as u:
+    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id, read=True) as u:
         _v, p = _load(u, visit_id)
         rev = chart_store.at_revision(u.conn, visit_id, revision)
         if rev is None:

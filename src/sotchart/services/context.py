@@ -10,6 +10,8 @@ from typing import Any
 
 from sotchart.domain.errors import Forbidden, NotFound, NotSignedIn
 from sotchart.domain.roles import Action
+from sotchart.services.audit_writer import AuditWriter
+from sotchart.services.audit_writer import event as audit_event
 from sotchart.services.policy import Actor, require
 from sotchart.settings import Settings
 from sotchart.store import Database
@@ -27,12 +29,21 @@ class App:
     settings: Settings
     db: Database
     clock: Callable[[], datetime] = system_clock
+    _audit_writer: AuditWriter | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> App:
         return cls(settings=settings, db=Database(settings.resolved_database_url))
 
+    @property
+    def audit_writer(self) -> AuditWriter:
+        if self._audit_writer is None:
+            self._audit_writer = AuditWriter(self.db)
+        return self._audit_writer
+
     def close(self) -> None:
+        if self._audit_writer is not None:
+            self._audit_writer.close()
         self.db.dispose()
 
 
@@ -45,6 +56,9 @@ class Unit:
     conn: Any
     now: datetime
     _events: int = field(default=0)
+    # A read-only unit keeps its audit events here and writes them right after the read, before any
+    # data is handed back; a write unit writes them in its own transaction.
+    pending: list[dict[str, Any]] | None = None
 
     def require(self, action: Action) -> None:
         require(self.actor, action)
@@ -64,6 +78,24 @@ class Unit:
         outcome: str = "success",
         detail: str = "",
     ) -> None:
+        if self.pending is not None:
+            self.pending.append(
+                audit_event(
+                    at=self.now,
+                    clinic_id=self.actor.clinic_id,
+                    actor_id=self.actor.user_id,
+                    actor_label=self.actor.label,
+                    action=action,
+                    record_type=record_type,
+                    record_id=str(record_id),
+                    patient_id=patient_id,
+                    outcome=outcome,
+                    address=self.actor.address,
+                    detail=detail,
+                )
+            )
+            self._events += 1
+            return
         audit_store.append(
             self.conn,
             at=self.now,
@@ -82,12 +114,17 @@ class Unit:
 
 
 @contextmanager
-def unit(app: App, actor: Actor, action: Action | str, record_type: str, record_id: object = "") -> Iterator[Unit]:
-    """Run a use case in one transaction; a denial is rolled back and then audited on its own."""
+def unit(
+    app: App, actor: Actor, action: Action | str, record_type: str, record_id: object = "", *, read: bool = False
+) -> Iterator[Unit]:
+    """Run a use case in one transaction; a denial is rolled back and then audited on its own.
+    `read=True` runs a use case that changes no record (opening a chart, a search) without taking the
+    write lock; its audit events are written as soon as the read is done."""
     now = app.clock()
+    pending: list[dict[str, Any]] | None = [] if read else None
     try:
-        with app.db.transaction() as conn:
-            u = Unit(app, actor, conn, now)
+        with app.db.read() if read else app.db.transaction() as conn:
+            u = Unit(app, actor, conn, now, pending=pending)
             if isinstance(action, Action):
                 u.require(action)
             yield u
@@ -97,3 +134,5 @@ def unit(app: App, actor: Actor, action: Action | str, record_type: str, record_
                 str(action), record_type, record_id, outcome="denied", detail=type(denial).__name__
             )
         raise
+    if pending:
+        app.audit_writer.write(pending)

@@ -166,7 +166,7 @@ class SearchQuery:
 
 def search_patients(app: App, actor: Actor, query: SearchQuery, limit: int = 50) -> list[Patient]:
     """Name prefix ("smi", "smith, jo"), a chart or external number, a date of birth, or a mix."""
-    with unit(app, actor, Action.PATIENT_SEARCH, "patient") as u:
+    with unit(app, actor, Action.PATIENT_SEARCH, "patient", read=True) as u:
         kwargs: dict[str, Any] = {"clinic_id": u.clinic_id(), "birth_date": query.birth_date, "limit": limit}
         text = query.text
         iso = None
@@ -196,7 +196,7 @@ def search_patients(app: App, actor: Actor, query: SearchQuery, limit: int = 50)
 def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = None) -> Chart:
     """The chart: header, alerts, episodes and one page of visits. Every opening is audited."""
     before = _parse_cursor(cursor)
-    with unit(app, actor, Action.PATIENT_READ, "patient", patient_id) as u:
+    with unit(app, actor, Action.PATIENT_READ, "patient", patient_id, read=True) as u:
         row = patient_store.get(u.conn, u.clinic_id(), patient_id)
         if row is None:
             raise NotFound("No such patient in this clinic.")

@@ -114,7 +114,7 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
 
 
 def get_visit(app: App, actor: Actor, visit_id: int) -> Visit:
-    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id) as u:
+    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id, read=True) as u:
         row = visit_store.get(u.conn, u.clinic_id(), visit_id)
         if row is None:
             raise NotFound("No such visit in this clinic.")
@@ -244,7 +244,7 @@ OVERDUE_HOURS = 72
 
 def today(app: App, actor: Actor) -> Day:
     """The day's patients with where each visit stands, and notes left unsigned for more than 72 hours."""
-    with unit(app, actor, Action.PATIENT_SEARCH, "visit") as u:
+    with unit(app, actor, Action.PATIENT_SEARCH, "visit", read=True) as u:
         day = u.now.date()
         rows = visit_store.day_list(u.conn, clinic_id=u.clinic_id(), day=day)
         for r in rows:

@@ -42,6 +42,14 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only unit: on SQLite a deferred transaction, so readers never wait for the write lock."""
+        with self.engine.connect() as conn:
+            conn.execution_options(sotchart_read=True)
+            with conn.begin():
+                yield conn
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -75,4 +83,4 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of one
     # failing at once with "database is locked" when its read transaction tries to upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("sotchart_read") else "BEGIN IMMEDIATE")

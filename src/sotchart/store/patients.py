@@ -84,6 +84,28 @@ def search(
     identifier: str = "",
     limit: int = 50,
 ) -> list[dict[str, Any]]:
+    """Matches ordered by family then given name. A one-word name searches both names: family-name
+    matches come first, then given-name matches, each read along its own index."""
+    if any_name_prefix and not (family_prefix or given_prefix or birth_date or identifier):
+        by_family = search(conn, clinic_id=clinic_id, family_prefix=any_name_prefix, limit=limit)
+        seen = {r["id"] for r in by_family}
+        rows = conn.execute(
+            select(patient)
+            .where(
+                and_(
+                    patient.c.clinic_id == clinic_id,
+                    patient.c.given_key >= any_name_prefix,
+                    patient.c.given_key < any_name_prefix + _TOP,
+                )
+            )
+            .order_by(patient.c.given_key, patient.c.id)
+            .limit(limit)
+        ).all()
+        by_given = sorted(
+            (dict(r._mapping) for r in rows if r.id not in seen),
+            key=lambda r: (r["family_key"], r["given_key"], r["id"]),
+        )
+        return (by_family + by_given)[:limit]
     conds = [patient.c.clinic_id == clinic_id]
     if family_prefix:
         conds += [patient.c.family_key >= family_prefix, patient.c.family_key < family_prefix + _TOP]

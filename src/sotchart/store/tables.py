@@ -117,7 +117,8 @@ patient = Table(
     UniqueConstraint("clinic_id", "chart_number", name="uq_patient_chart_number"),
     Index("ix_patient_family_search", "clinic_id", "family_key", "given_key"),
     Index("ix_patient_given_search", "clinic_id", "given_key"),
-    Index("ix_patient_birth_date", "clinic_id", "birth_date"),
+    # Birth date, then the order results are listed in: a date-of-birth search needs no sort.
+    Index("ix_patient_birth_date", "clinic_id", "birth_date", "family_key", "given_key"),
     Index("ix_patient_external_id", "clinic_id", "external_id"),
 )
 

@@ -125,7 +125,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("clinic_id", "chart_number", name="uq_patient_chart_number"),
     )
     with op.batch_alter_table("patient", schema=None) as batch_op:
-        batch_op.create_index("ix_patient_birth_date", ["clinic_id", "birth_date"], unique=False)
+        batch_op.create_index(
+            "ix_patient_birth_date", ["clinic_id", "birth_date", "family_key", "given_key"], unique=False
+        )
         batch_op.create_index("ix_patient_external_id", ["clinic_id", "external_id"], unique=False)
         batch_op.create_index("ix_patient_family_search", ["clinic_id", "family_key", "given_key"], unique=False)
         batch_op.create_index("ix_patient_given_search", ["clinic_id", "given_key"], unique=False)
