@@ -114,3 +114,15 @@ def test_chart_timeline_shows_category_indicators_pain_and_the_trend(app: App) -
     cells = [td.text.strip() for td in first.select("td")]
     assert "Cat 1 right" in cells and "2 → 1" in cells and "4" in cells
     assert page.select_one("svg.pain-chart title").text.startswith("Pain from 7")
+
+
+def test_secondary_diagnoses(app: App) -> None:
+    _c, v, client = _setup(app)
+    r = _act(client, v.id, 0, op="diagnosis", code="m54.50")
+    assert r.status_code == 200 and "M54.50" in web.html(r).select_one("#secondary").text
+    deleted = _act(client, v.id, 1, op="diagnosis", code="M54.5")
+    assert deleted.status_code == 422 and "deleted on 1 October 2021" in deleted.text
+    junk = _act(client, v.id, 1, op="diagnosis", code="back pain")
+    assert junk.status_code == 422 and "not an ICD-10-CM code" in junk.text
+    gone = _act(client, v.id, 1, op="remove-diagnosis", code="M54.50")
+    assert "M54.50" not in web.html(gone).select_one("#secondary").text

@@ -252,6 +252,8 @@ def compose_note(doc: dict[str, Any], assessment: dict[str, Any], changes: list[
     codes = assessment.get("coding") or {}
     if codes.get("icd10"):
         a.append("Segmental dysfunction: " + ", ".join(f"{c['code']} {c['region']}" for c in codes["icd10"]) + ".")
+    if doc.get("diagnoses"):
+        a.append("Also: " + ", ".join(d["code"] for d in doc["diagnoses"]) + ".")
     a.append("Since last visit: " + "; ".join(changes))
     t = doc.get("treatment") or {}
     plan = []

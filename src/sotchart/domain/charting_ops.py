@@ -4,11 +4,14 @@ Each op is small and named in the clinic's words; the service saves the result a
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from sotchart.domain.charting import INTAKE_KEYS, compose_note
 from sotchart.domain.errors import FieldProblem, InvalidInput
 
+# ICD-10-CM's shape: a letter, two digits, then an optional dot and up to four characters.
+ICD10_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 FINDING_FIELDS = ("side", "location", "grade", "mm", "region", "level", "line", "area", "point")
 INT_FIELDS = ("grade", "line", "area")
 POINT_INT_CODES = ("trapezius-fiber",)
@@ -192,6 +195,20 @@ def apply(
         level = form.get("level", "").strip().upper()
         if level:
             t["cmrt"] = [*(t.get("cmrt") or []), {"level": level, "map": form.get("map", "")}]
+    elif op == "diagnosis":
+        code = form.get("code", "").strip().upper()
+        if not ICD10_CODE.match(code):
+            raise InvalidInput(
+                f"'{code}' is not an ICD-10-CM code.",
+                [FieldProblem("code", "Enter a code such as M54.50 or S33.5XXA.")],
+            )
+        if code == "M54.5":
+            raise InvalidInput(
+                "M54.5 was deleted on 1 October 2021.", [FieldProblem("code", "Use M54.50, M54.51 or M54.59.")]
+            )
+        d["diagnoses"] = [x for x in d.get("diagnoses") or [] if x.get("code") != code] + [{"code": code}]
+    elif op == "remove-diagnosis":
+        d["diagnoses"] = [x for x in d.get("diagnoses") or [] if x.get("code") != form.get("code", "")]
     elif op == "compose":
         d["note"] = compose_note(d, assessment, changes)
     else:
