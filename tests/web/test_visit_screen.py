@@ -126,3 +126,36 @@ def test_secondary_diagnoses(app: App) -> None:
     assert junk.status_code == 422 and "not an ICD-10-CM code" in junk.text
     gone = _act(client, v.id, 1, op="remove-diagnosis", code="M54.50")
     assert "M54.50" not in web.html(gone).select_one("#secondary").text
+
+
+def test_record_over_the_json_api(app: App) -> None:
+    from sotchart.services import users
+    from sotchart.services.context import Actor
+
+    c, v, _client = _setup(app)
+    token = users.issue_token(app, Actor.console(c.id), c.emails["clinician"], "record")
+    api = web.client(app)
+    api.headers["Authorization"] = f"Bearer {token}"
+    first = api.get(f"/api/v1/visits/{v.id}/record")
+    assert first.status_code == 200 and first.headers["etag"] == '"r0"'
+    assert {p["field"] for p in first.json()["sign_problems"]} >= {"vitals", "pain"}
+    record = {
+        "vitals": {"systolic": 122, "diastolic": 76, "pulse": 66},
+        "pain": 3,
+        "findings": [{"code": "tmj", "phase": "pre", "value": "negative"}],
+        "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+    }
+    saved = api.put(f"/api/v1/visits/{v.id}/record", json=record, headers={"If-Match": '"r0"'})
+    assert saved.status_code == 200 and saved.json()["revision"] == 1
+    stale = api.put(f"/api/v1/visits/{v.id}/record", json=record, headers={"If-Match": '"r0"'})
+    assert stale.status_code == 412
+    bad = api.put(
+        f"/api/v1/visits/{v.id}/record",
+        json={**record, "vitals": {"systolic": 500, "diastolic": 70}},
+        headers={"If-Match": '"r1"'},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "vitals.systolic"
+    # The plain note endpoint refuses a charted visit, so signing always runs the completeness checks.
+    assert api.post(f"/api/v1/visits/{v.id}/sign").status_code == 409
+    signed = api.post(f"/api/v1/visits/{v.id}/record/sign", headers={"If-Match": '"r1"'})
+    assert signed.status_code == 200 and signed.json()["status"] == "signed"

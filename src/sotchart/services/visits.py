@@ -160,6 +160,12 @@ def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> V
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
         row = _load_for_change(u, visit_id, if_match)
         check_transition(VisitStatus(row["status"]), VisitStatus.SIGNED)
+        if row["revision"] > 0:
+            # A charted visit is signed through its record, so the completeness checks always run.
+            raise Conflict(
+                f"This visit is charted: sign it on the visit screen or with "
+                f"POST /api/v1/visits/{visit_id}/record/sign, which checks what the note must hold."
+            )
         if not row["note"].strip() and not row["complaint"].strip():
             raise InvalidInput(
                 "The note is empty.", [FieldProblem("note", "Write the note (or the complaint) before signing.")]
