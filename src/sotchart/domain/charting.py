@@ -27,6 +27,14 @@ DOC_KEYS = (
     "carry_forward",
     "intake",
 )
+# The shipped pack's "nothing found" values; a finding with any other value counts as positive.
+NORMAL_VALUES = ("negative", "normal", "even", "none")
+
+
+def is_positive(f: dict[str, Any], phase: str) -> bool:
+    return f.get("phase") == phase and f.get("value") not in NORMAL_VALUES
+
+
 BLOCKING_ACTIONS = ("emergency-referral", "refer-before-treatment")
 NOTE_SECTIONS = ("S", "O", "A", "P")
 MAX_TEXT = 20_000
@@ -224,11 +232,7 @@ def _cat(c: dict[str, Any] | None) -> str:
 
 def compose_note(doc: dict[str, Any], assessment: dict[str, Any], changes: list[str]) -> dict[str, str]:
     """A SOAP draft from the structured record; the clinician edits it before signing."""
-    pre = [
-        f
-        for f in doc.get("findings") or []
-        if f.get("phase") == "pre" and f.get("value") not in ("negative", "normal", "even", "none")
-    ]
+    pre = [f for f in doc.get("findings") or [] if is_positive(f, "pre")]
     subjective = doc.get("subjective", "").strip()
     if doc.get("pain") is not None:
         subjective = (subjective + " " if subjective else "") + f"Pain {doc['pain']}/10 (NRS)."

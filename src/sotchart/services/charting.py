@@ -92,15 +92,9 @@ def _summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
         "category_side": cat.get("side"),
         "pain": doc.get("pain"),
         "safety_action": assessment["safety"]["action"],
-        "indicators_pre": sum(1 for f in findings if f.get("phase") == "pre" and f.get("value") not in rules_normal()),
-        "indicators_post": sum(
-            1 for f in findings if f.get("phase") == "post" and f.get("value") not in rules_normal()
-        ),
+        "indicators_pre": sum(1 for f in findings if rules.is_positive(f, "pre")),
+        "indicators_post": sum(1 for f in findings if rules.is_positive(f, "post")),
     }
-
-
-def rules_normal() -> tuple[str, ...]:
-    return ("negative", "normal", "even", "none")
 
 
 def save_record(app: App, actor: Actor, visit_id: int, document: Any, base_revision: int | None) -> VisitRecord:

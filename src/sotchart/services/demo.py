@@ -253,7 +253,7 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
             u.conn, clinic_id=clinic_id, patient_id=pid, visit_id=vid, revision=1, findings=doc["findings"], now=u.now
         )
         pre = [f for f in doc["findings"] if f["phase"] == "pre"]
-        post = [f for f in doc["findings"] if f["phase"] == "post" and f["value"] not in ("negative", "normal", "even")]
+        post = [f for f in doc["findings"] if rules.is_positive(f, "post")]
         visit_store.update_if_version(
             u.conn,
             clinic_id=clinic_id,

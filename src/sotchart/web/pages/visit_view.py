@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sotchart.domain.charting import NORMAL_VALUES
 from sotchart.domain.protocol.pack import Indicator, ProtocolPack
 from sotchart.services.charting import VisitRecord
 
@@ -27,7 +28,6 @@ MULTI = (
     "part-tissue",
 )
 SIDE_LABEL = {"left": "L", "right": "R", "bilateral": "both"}
-NORMAL_VALUES = ("negative", "normal", "even", "none")
 
 
 @dataclass
