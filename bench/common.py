@@ -72,12 +72,12 @@ def summary_ms(samples_s: Sequence[float]) -> dict[str, float]:
 def table(rows: list[dict[str, object]]) -> None:
     if not rows:
         return
-    cols = list(rows[0])
-    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) for c in cols}
+    cols = list(dict.fromkeys(c for r in rows for c in r))  # every row's columns, in first-seen order
+    widths = {c: max(len(c), *(len(_fmt(r.get(c, ""))) for r in rows)) for c in cols}
     print("| " + " | ".join(c.ljust(widths[c]) for c in cols) + " |")
     print("|" + "|".join("-" * (widths[c] + 2) for c in cols) + "|")
     for r in rows:
-        print("| " + " | ".join(_fmt(r[c]).ljust(widths[c]) for c in cols) + " |")
+        print("| " + " | ".join(_fmt(r.get(c, "")).ljust(widths[c]) for c in cols) + " |")
 
 
 def _fmt(v: object) -> str:

@@ -54,6 +54,7 @@ LAST_VISIT = {
         "blocks": [{"site": "iliac-crest", "side": "left"}, {"site": "greater-trochanter", "side": "right"}],
     },
     "note": {"S": "Low back pain.", "O": "As charted.", "A": "Category 1 right.", "P": "Blocking."},
+    "intake": {"history.symptoms": "Low back pain for 3 weeks", "consent": "given in writing"},
 }
 
 
