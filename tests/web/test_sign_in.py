@@ -140,3 +140,23 @@ def test_password_hash_is_upgraded_when_the_parameters_change(app: App) -> None:
         ).scalar_one()
     assert stored != weak and stored.startswith("$argon2id$") and "m=65536" in stored
     assert web.sign_in(web.client(app), c.emails["clinician"]).status_code == 303
+
+
+def test_a_second_factor_code_works_once(app: App) -> None:
+    from sotchart.services import auth
+
+    c = factories.clinic_with_staff(app)
+    first = web.client(app)
+    web.sign_in(first, c.emails["owner"], app=app)  # enrols and uses the current code
+    assert first.get("/patients").status_code == 200
+    used = auth.current_code(app, c.emails["owner"])
+    second = web.client(app)
+    assert web.sign_in(second, c.emails["owner"]).headers["location"] == "/sign-in/code"
+    token = str(web.html(second.get("/sign-in/code")).select_one("input[name=csrf_token]")["value"])
+    replay = second.post("/sign-in/code", data={"code": used, "csrf_token": token})
+    assert replay.status_code == 422  # the same code again, inside its 30 seconds
+    later = app.clock() + timedelta(seconds=30)
+    app.clock = lambda: later
+    fresh = second.post("/sign-in/code", data={"code": auth.current_code(app, c.emails["owner"]), "csrf_token": token})
+    assert fresh.status_code == 303
+    assert second.get("/patients").status_code == 200

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
@@ -196,7 +197,8 @@ def check_code(app: App, token: str, code: str, address: str) -> None:
         user = user_store.get(conn, sess["user_id"])
         assert user is not None
         secret = _secret(app, user)
-        ok = bool(secret) and len(code) == 6 and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+        step = _matching_step(secret, code, now)
+        ok = step is not None and step > (user["mfa_last_step"] or -1)
         u = Unit(app, Actor.console(), conn, now)
         if not ok:
             _audit(app, u, "sign-in.mfa", user, "failure", address)
@@ -204,12 +206,25 @@ def check_code(app: App, token: str, code: str, address: str) -> None:
             if user["mfa_enrolled_at"] is None:
                 user_store.set_fields(conn, user["id"], now, mfa_enrolled_at=now)
                 _audit(app, u, "mfa.enroll", user, "success", address)
+            user_store.set_fields(conn, user["id"], now, mfa_last_step=step)
             user_store.set_session_mfa(conn, sess["id"], True)
             _audit(app, u, "sign-in", user, "success", address, "second factor")
             return
     raise InvalidInput(
         "That code did not match.", [FieldProblem("code", "Enter the 6-digit code your authenticator app shows now.")]
     )
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (one before, now or one after, for clock drift) whose code this is, if any."""
+    if not secret or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // totp.interval
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def _secret(app: App, user: dict[str, object]) -> str:

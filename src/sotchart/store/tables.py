@@ -61,6 +61,8 @@ app_user = Table(
     Column("password_hash", String(200), nullable=False),
     Column("mfa_secret", String(400), nullable=True),  # encrypted with the secret key
     Column("mfa_enrolled_at", UtcDateTime, nullable=True),
+    # The 30-second step of the last code accepted: a code is good once, not again within its window.
+    Column("mfa_last_step", Integer, nullable=True),
     Column("failed_attempts", Integer, nullable=False, server_default="0"),
     Column("locked_until", UtcDateTime, nullable=True),
     Column("disabled_at", UtcDateTime, nullable=True),
