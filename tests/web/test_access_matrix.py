@@ -36,6 +36,11 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/api/v1/visits/{visit_id}/record"): (Action.PATIENT_READ, None),
     ("PUT", "/api/v1/visits/{visit_id}/record"): (Action.VISIT_UPDATE, {"pain": 4}),
     ("POST", "/api/v1/visits/{visit_id}/record/sign"): (Action.VISIT_SIGN, None),
+    ("POST", "/api/v1/patients/{patient_id}/questionnaires"): (
+        Action.PATIENT_UPDATE,
+        {"instrument": "nrs-pain", "answers": [6]},
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/questionnaires"): (Action.PATIENT_READ, None),
     ("POST", "/api/v1/assessments"): (Action.ASSESS, {"vitals": {"systolic": 120, "diastolic": 70}}),
     ("GET", "/"): (None, None),
     ("GET", "/today"): (Action.PATIENT_SEARCH, None),

@@ -159,3 +159,14 @@ def test_record_over_the_json_api(app: App) -> None:
     assert api.post(f"/api/v1/visits/{v.id}/sign").status_code == 409
     signed = api.post(f"/api/v1/visits/{v.id}/record/sign", headers={"If-Match": '"r1"'})
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
+
+
+def test_outcomes_on_the_chart(app: App) -> None:
+    from sotchart.services import questionnaires
+
+    c, v, client = _setup(app)
+    questionnaires.record(app, c.actor("assistant"), v.patient_id, "ndi", [3] * 10, answered_on="2026-09-01")
+    questionnaires.record(app, c.actor("assistant"), v.patient_id, "ndi", [1] * 10)
+    row = web.html(client.get(f"/patients/{v.patient_id}")).select_one("#outcomes tbody tr")
+    cells = [td.text.strip() for td in row.select("td")]
+    assert cells[0] == "Neck Disability Index" and cells[1] == "2" and cells[3] == "-40" and cells[4] == "reached"

@@ -76,17 +76,7 @@ _SIGNED_NOTE_CHANGED_0002 = _SIGNED_NOTE_CHANGED + " AND NOT (NEW.status = 'amen
 def install_guards_0002(conn: Connection) -> None:
     sqlite = conn.dialect.name == "sqlite"
     for table in APPEND_ONLY_0002:
-        if sqlite:
-            for verb in ("UPDATE", "DELETE"):
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER guard_{table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} rows never change: clinical history is kept'); END"
-                )
-        else:
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER guard_{table}_append_only BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW "
-                f"EXECUTE FUNCTION sotchart_refuse('{table} rows never change: clinical history is kept')"
-            )
+        append_only(conn, table)
     if sqlite:
         conn.exec_driver_sql("DROP TRIGGER guard_visit_signed")
         conn.exec_driver_sql(
@@ -104,10 +94,28 @@ def install_guards_0002(conn: Connection) -> None:
 
 
 def remove_guards_0002(conn: Connection) -> None:
-    sqlite = conn.dialect.name == "sqlite"
     for table in APPEND_ONLY_0002:
-        if sqlite:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_update")
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_delete")
-        else:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_append_only ON {table}")
+        drop_append_only(conn, table)
+
+
+def append_only(conn: Connection, table: str) -> None:
+    """Refuse UPDATE and DELETE on a table whose rows are clinical history."""
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER guard_{table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} rows never change: clinical history is kept'); END"
+            )
+        return
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER guard_{table}_append_only BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW "
+        f"EXECUTE FUNCTION sotchart_refuse('{table} rows never change: clinical history is kept')"
+    )
+
+
+def drop_append_only(conn: Connection, table: str) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_update")
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_no_delete")
+    else:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS guard_{table}_append_only ON {table}")

@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -219,6 +220,31 @@ visit_finding = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_visit_finding_visit", "visit_id", "revision"),
     Index("ix_visit_finding_clinic_code", "clinic_id", "code", "phase"),
+)
+
+# A questionnaire as the patient answered it (raw answers, instrument and scoring versions) with its
+# score, band and percent: the observation the charts, reports and analytics read. Never changed.
+questionnaire_response = Table(
+    "questionnaire_response",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=True),
+    Column("instrument", String(20), nullable=False),
+    Column("instrument_version", String(20), nullable=False),
+    Column("scoring_version", String(20), nullable=False),
+    Column("answers", Text, nullable=False),  # JSON, in item order, null for a skipped item
+    Column("activities", Text, nullable=False, server_default="[]"),  # PSFS: the activities rated
+    Column("score", Float, nullable=False),
+    Column("percent", Float, nullable=True),
+    Column("band", String(50), nullable=True),
+    Column("answered_on", Date, nullable=False),
+    Column("status", String(20), nullable=False, server_default="completed"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Integer, ForeignKey("app_user.id"), nullable=True),
+    Index("ix_questionnaire_patient", "patient_id", "instrument", "answered_on"),
+    Index("ix_questionnaire_clinic", "clinic_id", "instrument", "answered_on"),
 )
 
 audit_event = Table(

@@ -16,6 +16,7 @@ from sotchart.settings import Settings
 from sotchart.web import errors
 from sotchart.web.api import assessments as assessments_api
 from sotchart.web.api import charting as charting_api
+from sotchart.web.api import questionnaires as questionnaires_api
 from sotchart.web.api import router as api_router
 from sotchart.web.deps import SignInRequired
 from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(api_router.router)
     app.include_router(assessments_api.router)
     app.include_router(charting_api.router)
+    app.include_router(questionnaires_api.router)
     app.include_router(pages_router.router)
     app.include_router(charting_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
-from sotchart.services import auth, patients, visits
+from sotchart.services import auth, patients, questionnaires, visits
 from sotchart.services.context import require
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
@@ -230,6 +230,7 @@ def chart(
         request,
         "chart.html",
         chart=c,
+        outcomes=questionnaires.courses(app, user.actor, patient_id),
         alert_kinds=ALERT_KINDS,
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
