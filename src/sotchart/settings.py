@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         le=160,
         description="Diastolic reading above which the safety gate stops treatment. Unset: the pack's value (120).",
     )
+    questionnaire_text_file: Path | None = Field(
+        None,
+        description="JSON file with the item text of licensed questionnaires (ODI, NDI, Bournemouth, HIT-6) that "
+        "the clinic holds a licence for. Without it those are scored but not offered on the kiosk.",
+    )
+    kiosk_minutes: int = Field(30, ge=5, le=240, description="Minutes a kiosk link handed to a patient stays valid.")
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
 
     @field_validator("mfa_required_roles")

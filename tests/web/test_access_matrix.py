@@ -41,6 +41,7 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
         {"instrument": "nrs-pain", "answers": [6]},
     ),
     ("GET", "/api/v1/patients/{patient_id}/questionnaires"): (Action.PATIENT_READ, None),
+    ("POST", "/patients/{patient_id}/kiosk"): (Action.PATIENT_UPDATE, {}),
     ("POST", "/api/v1/assessments"): (Action.ASSESS, {"vitals": {"systolic": 120, "diastolic": 70}}),
     ("GET", "/"): (None, None),
     ("GET", "/today"): (Action.PATIENT_SEARCH, None),
@@ -72,6 +73,8 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/favicon.ico"),
     ("GET", "/openapi.json"),
+    ("GET", "/kiosk/{token}"),  # the unguessable link is the key; tests/web/test_kiosk.py checks it
+    ("POST", "/kiosk/{token}"),
     ("GET", "/api/docs"),
     ("GET", "/docs/oauth2-redirect"),
 }

@@ -247,6 +247,21 @@ questionnaire_response = Table(
     Index("ix_questionnaire_clinic", "clinic_id", "instrument", "answered_on"),
 )
 
+# A tablet handed to a patient to fill questionnaires: the link's token (hashed) lets it do that and
+# nothing else, for one patient, until it is used or expires.
+kiosk_session = Table(
+    "kiosk_session",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the token in the link
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("opened_by", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("instruments", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime, nullable=True),
+)
+
 audit_event = Table(
     "audit_event",
     metadata,
