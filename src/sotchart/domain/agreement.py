@@ -1,0 +1,111 @@
+"""Examiner agreement: Cohen's kappa for two examiners, Fleiss' kappa for more, each with a confidence
+interval by bootstrap over the patients (seeded, so the same data always gives the same interval).
+This is how sotchart measures the 'precise diagnostic methods': indicator by indicator, and the category."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from sotchart.domain.errors import FieldProblem, InvalidInput
+
+Label = Hashable
+
+
+@dataclass(frozen=True)
+class Agreement:
+    method: str
+    subjects: int
+    raters: int
+    observed: float  # proportion of agreement
+    kappa: float | None  # None when chance agreement is total (every rating the same)
+    ci_low: float | None
+    ci_high: float | None
+    note: str = ""
+
+
+def _cohen(pairs: Sequence[tuple[Label, Label]]) -> tuple[float, float | None]:
+    n = len(pairs)
+    po = sum(1 for a, b in pairs if a == b) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    pe = sum(first[c] * second[c] for c in set(first) | set(second)) / (n * n)
+    return po, None if pe >= 1 else (po - pe) / (1 - pe)
+
+
+def _fleiss(subjects: Sequence[Sequence[Label]]) -> tuple[float, float | None]:
+    n, m = len(subjects), len(subjects[0])
+    totals: Counter[Label] = Counter()
+    p_bar = 0.0
+    for ratings in subjects:
+        counts = Counter(ratings)
+        totals.update(counts)
+        p_bar += sum(k * (k - 1) for k in counts.values()) / (m * (m - 1))
+    p_bar /= n
+    pe = sum((t / (n * m)) ** 2 for t in totals.values())
+    return p_bar, None if pe >= 1 else (p_bar - pe) / (1 - pe)
+
+
+def _interval(values: list[float], level: float) -> tuple[float, float]:
+    values.sort()
+    tail = (1 - level) / 2
+    lo = values[int(tail * (len(values) - 1))]
+    hi = values[int((1 - tail) * (len(values) - 1))]
+    return lo, hi
+
+
+def cohen_kappa(
+    pairs: Sequence[tuple[Label, Label]], *, resamples: int = 1000, seed: int = 2024, level: float = 0.95
+) -> Agreement:
+    """Two examiners' findings on the same patients: [(first examiner, second examiner), ...]."""
+    if len(pairs) < 2:
+        raise InvalidInput(
+            "Agreement needs at least two patients examined by both examiners.",
+            [FieldProblem("pairs", "Record more double examinations.")],
+        )
+    po, kappa = _cohen(pairs)
+    if kappa is None:
+        return Agreement(
+            "cohen",
+            len(pairs),
+            2,
+            po,
+            None,
+            None,
+            None,
+            "Every rating was the same, so agreement beyond chance cannot be measured.",
+        )
+    rng = random.Random(seed)  # noqa: S311 - bootstrap resampling, repeatable by seed; not a secret
+    boots = [k for k in (_cohen([rng.choice(pairs) for _ in pairs])[1] for _ in range(resamples)) if k is not None]
+    lo, hi = _interval(boots, level)
+    return Agreement("cohen", len(pairs), 2, po, kappa, lo, hi)
+
+
+def fleiss_kappa(
+    subjects: Sequence[Sequence[Label]], *, resamples: int = 1000, seed: int = 2024, level: float = 0.95
+) -> Agreement:
+    """Three or more examiners: each patient's list of findings, one per examiner (the same number each)."""
+    if len(subjects) < 2 or len({len(s) for s in subjects}) != 1 or len(subjects[0]) < 2:
+        raise InvalidInput(
+            "Fleiss' kappa needs at least two patients, each rated by the same number (2+) of examiners.",
+            [FieldProblem("subjects", "Give every patient the same number of ratings.")],
+        )
+    po, kappa = _fleiss(subjects)
+    if kappa is None:
+        return Agreement(
+            "fleiss",
+            len(subjects),
+            len(subjects[0]),
+            po,
+            None,
+            None,
+            None,
+            "Every rating was the same, so agreement beyond chance cannot be measured.",
+        )
+    rng = random.Random(seed)  # noqa: S311 - bootstrap resampling, repeatable by seed; not a secret
+    boots = [
+        k for k in (_fleiss([rng.choice(subjects) for _ in subjects])[1] for _ in range(resamples)) if k is not None
+    ]
+    lo, hi = _interval(boots, level)
+    return Agreement("fleiss", len(subjects), len(subjects[0]), po, kappa, lo, hi)

@@ -1,0 +1,61 @@
+"""Kappa reproduces published worked examples; Hypothesis keeps it in range and perfect agreement at 1."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sotchart.domain.agreement import cohen_kappa, fleiss_kappa
+from sotchart.domain.errors import InvalidInput
+
+
+def test_cohen_two_by_two_example() -> None:
+    # 50 patients: both yes 20, first yes / second no 5, first no / second yes 10, both no 15:
+    # observed 0.70, chance 0.50, kappa 0.40.
+    pairs = [("yes", "yes")] * 20 + [("yes", "no")] * 5 + [("no", "yes")] * 10 + [("no", "no")] * 15
+    a = cohen_kappa(pairs)
+    assert a.observed == pytest.approx(0.70) and a.kappa == pytest.approx(0.40)
+    assert a.ci_low is not None and a.ci_high is not None and a.ci_low < 0.40 < a.ci_high
+    assert cohen_kappa(pairs) == a  # the same data, the same interval
+
+
+def test_fleiss_example_with_fourteen_raters() -> None:
+    # 10 subjects, 14 raters, 5 categories (the classic worked example): kappa 0.210.
+    table = [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
+    subjects = [[cat for cat, n in enumerate(row) for _ in range(n)] for row in table]
+    a = fleiss_kappa(subjects)
+    assert a.kappa == pytest.approx(0.210, abs=0.001) and a.raters == 14
+    assert a.ci_low is not None and a.ci_low < a.kappa < (a.ci_high or 0)
+
+
+def test_all_the_same_rating_says_kappa_cannot_be_measured() -> None:
+    a = cohen_kappa([("1", "1")] * 5)
+    assert a.kappa is None and "cannot be measured" in a.note
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        cohen_kappa([("1", "2")])
+    with pytest.raises(InvalidInput):
+        fleiss_kappa([["a", "b", "c"], ["a", "b"]])
+
+
+@given(st.lists(st.tuples(st.sampled_from("LRB"), st.sampled_from("LRB")), min_size=2, max_size=40))
+def test_cohen_kappa_is_at_most_one_and_one_when_they_always_agree(pairs: list) -> None:  # type: ignore[type-arg]
+    a = cohen_kappa(pairs, resamples=50)
+    if a.kappa is not None:
+        assert -1 <= a.kappa <= 1
+    same = cohen_kappa([(x, x) for x, _ in pairs], resamples=50)
+    assert same.kappa is None or same.kappa == pytest.approx(1)
