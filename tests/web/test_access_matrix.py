@@ -45,6 +45,7 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("POST", "/api/v1/assessments"): (Action.ASSESS, {"vitals": {"systolic": 120, "diastolic": 70}}),
     ("GET", "/"): (None, None),
     ("GET", "/today"): (Action.PATIENT_SEARCH, None),
+    ("GET", "/analytics"): (Action.ANALYTICS_READ, None),
     ("GET", "/patients"): (Action.PATIENT_SEARCH, None),
     ("GET", "/patients/new"): (Action.PATIENT_CREATE, None),
     ("POST", "/patients/new"): (

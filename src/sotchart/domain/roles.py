@@ -25,6 +25,7 @@ class Action(StrEnum):
     VISIT_MARK_IN_ERROR = "visit.mark-in-error"
     EPISODE_WRITE = "episode.write"
     ASSESS = "assessment.evaluate"  # run the engine on an exam; reads and writes no record
+    ANALYTICS_READ = "analytics.read"  # practice-wide aggregates, no patient named
     DEIDENTIFIED_READ = "research.read"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
@@ -45,6 +46,7 @@ _CLINICIAN = _FRONT_DESK | {
     Action.VISIT_MARK_IN_ERROR,
     Action.DEIDENTIFIED_READ,
     Action.ASSESS,
+    Action.ANALYTICS_READ,
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -53,7 +55,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # Assistants register patients and open visits; clinical entries and signing are the clinician's.
     Role.ASSISTANT: frozenset(_FRONT_DESK),
     # Researchers see de-identified data only: nothing that opens a chart or names a patient.
-    Role.RESEARCHER: frozenset({Action.DEIDENTIFIED_READ}),
+    Role.RESEARCHER: frozenset({Action.DEIDENTIFIED_READ, Action.ANALYTICS_READ}),
     Role.SYSTEM: frozenset(Action),
 }
 

@@ -158,9 +158,9 @@ def sign_out(request: Request, app: AppDep, user: PageUser) -> Response:
 
 @router.get("/")
 def home(user: PageUser) -> Response:
-    return RedirectResponse(
-        "/today" if allows(user.actor.role, Action.PATIENT_SEARCH) else "/patients", status_code=303
-    )
+    if allows(user.actor.role, Action.PATIENT_SEARCH):
+        return RedirectResponse("/today", status_code=303)
+    return RedirectResponse("/analytics", status_code=303)  # researchers: aggregates, no patient named
 
 
 @router.get("/today")
