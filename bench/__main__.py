@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from bench import chart_and_search, evaluate, visit_actions
+from bench import analytics, chart_and_search, evaluate, visit_actions
 
 
 def main() -> None:
     chosen = set(sys.argv[1:])
-    for name, module in (("evaluate", evaluate), ("visit", visit_actions), ("chart", chart_and_search)):
+    for name, module in (
+        ("evaluate", evaluate),
+        ("visit", visit_actions),
+        ("chart", chart_and_search),
+        ("analytics", analytics),
+    ):
         if not chosen or name in chosen:
             module.main()
 

@@ -143,9 +143,15 @@ def test_password_hash_is_upgraded_when_the_parameters_change(app: App) -> None:
 
 
 def test_a_second_factor_code_works_once(app: App) -> None:
+    from datetime import UTC, datetime
+
     from sotchart.services import auth
 
     c = factories.clinic_with_staff(app)
+    # A fixed instant 5 s into a 30-second step, so every code below belongs to the step the test means.
+    step_start = int(app.clock().timestamp()) // 30 * 30
+    frozen = datetime.fromtimestamp(step_start + 5, UTC)
+    app.clock = lambda: frozen
     first = web.client(app)
     web.sign_in(first, c.emails["owner"], app=app)  # enrols and uses the current code
     assert first.get("/patients").status_code == 200
@@ -155,7 +161,7 @@ def test_a_second_factor_code_works_once(app: App) -> None:
     token = str(web.html(second.get("/sign-in/code")).select_one("input[name=csrf_token]")["value"])
     replay = second.post("/sign-in/code", data={"code": used, "csrf_token": token})
     assert replay.status_code == 422  # the same code again, inside its 30 seconds
-    later = app.clock() + timedelta(seconds=30)
+    later = frozen + timedelta(seconds=30)
     app.clock = lambda: later
     fresh = second.post("/sign-in/code", data={"code": auth.current_code(app, c.emails["owner"]), "csrf_token": token})
     assert fresh.status_code == 303
