@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sotchart.domain.errors import FieldProblem, InvalidInput
 
@@ -55,6 +56,33 @@ def _interval(values: list[float], level: float) -> tuple[float, float]:
     return lo, hi
 
 
+def _agreement(
+    method: str,
+    data: Sequence[Any],
+    raters: int,
+    statistic: Callable[[Sequence[Any]], tuple[float, float | None]],
+    resamples: int,
+    seed: int,
+    level: float,
+) -> Agreement:
+    observed, kappa = statistic(data)
+    if kappa is None:
+        return Agreement(
+            method,
+            len(data),
+            raters,
+            observed,
+            None,
+            None,
+            None,
+            "Every rating was the same, so agreement beyond chance cannot be measured.",
+        )
+    rng = random.Random(seed)  # noqa: S311 - bootstrap resampling, repeatable by seed; not a secret
+    boots = [k for k in (statistic([rng.choice(data) for _ in data])[1] for _ in range(resamples)) if k is not None]
+    lo, hi = _interval(boots, level)
+    return Agreement(method, len(data), raters, observed, kappa, lo, hi)
+
+
 def cohen_kappa(
     pairs: Sequence[tuple[Label, Label]], *, resamples: int = 1000, seed: int = 2024, level: float = 0.95
 ) -> Agreement:
@@ -64,22 +92,7 @@ def cohen_kappa(
             "Agreement needs at least two patients examined by both examiners.",
             [FieldProblem("pairs", "Record more double examinations.")],
         )
-    po, kappa = _cohen(pairs)
-    if kappa is None:
-        return Agreement(
-            "cohen",
-            len(pairs),
-            2,
-            po,
-            None,
-            None,
-            None,
-            "Every rating was the same, so agreement beyond chance cannot be measured.",
-        )
-    rng = random.Random(seed)  # noqa: S311 - bootstrap resampling, repeatable by seed; not a secret
-    boots = [k for k in (_cohen([rng.choice(pairs) for _ in pairs])[1] for _ in range(resamples)) if k is not None]
-    lo, hi = _interval(boots, level)
-    return Agreement("cohen", len(pairs), 2, po, kappa, lo, hi)
+    return _agreement("cohen", pairs, 2, _cohen, resamples, seed, level)
 
 
 def fleiss_kappa(
@@ -91,21 +104,4 @@ def fleiss_kappa(
             "Fleiss' kappa needs at least two patients, each rated by the same number (2+) of examiners.",
             [FieldProblem("subjects", "Give every patient the same number of ratings.")],
         )
-    po, kappa = _fleiss(subjects)
-    if kappa is None:
-        return Agreement(
-            "fleiss",
-            len(subjects),
-            len(subjects[0]),
-            po,
-            None,
-            None,
-            None,
-            "Every rating was the same, so agreement beyond chance cannot be measured.",
-        )
-    rng = random.Random(seed)  # noqa: S311 - bootstrap resampling, repeatable by seed; not a secret
-    boots = [
-        k for k in (_fleiss([rng.choice(subjects) for _ in subjects])[1] for _ in range(resamples)) if k is not None
-    ]
-    lo, hi = _interval(boots, level)
-    return Agreement("fleiss", len(subjects), len(subjects[0]), po, kappa, lo, hi)
+    return _agreement("fleiss", subjects, len(subjects[0]), _fleiss, resamples, seed, level)

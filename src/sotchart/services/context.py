@@ -78,26 +78,7 @@ class Unit:
         outcome: str = "success",
         detail: str = "",
     ) -> None:
-        if self.pending is not None:
-            self.pending.append(
-                audit_event(
-                    at=self.now,
-                    clinic_id=self.actor.clinic_id,
-                    actor_id=self.actor.user_id,
-                    actor_label=self.actor.label,
-                    action=action,
-                    record_type=record_type,
-                    record_id=str(record_id),
-                    patient_id=patient_id,
-                    outcome=outcome,
-                    address=self.actor.address,
-                    detail=detail,
-                )
-            )
-            self._events += 1
-            return
-        audit_store.append(
-            self.conn,
+        event = audit_event(
             at=self.now,
             clinic_id=self.actor.clinic_id,
             actor_id=self.actor.user_id,
@@ -110,6 +91,10 @@ class Unit:
             address=self.actor.address,
             detail=detail,
         )
+        if self.pending is not None:
+            self.pending.append(event)  # a read: written by the group committer once the read is done
+        else:
+            audit_store.append(self.conn, **event)
         self._events += 1
 
 

@@ -20,27 +20,22 @@ _NOTE = (
     "MCIC about 26 points in acute and 18 in subacute or chronic low back pain (Newell & Bolton, Spine 2010); "
     "sotchart uses 18 unless the episode is acute. No published severity bands."
 )
-BACK = Instrument(
-    code="bq-back",
-    name="Bournemouth Questionnaire (back)",
-    version="1",
-    scoring_version="1",
-    licence="licensed",
-    lower_is_better=True,
-    mcid=18,
-    mcid_note=_NOTE,
-    source="Bolton & Breen, JMPT 1999; Newell & Bolton, Spine 2010",
-    score=_scorer("bq-back"),
-)
-NECK = Instrument(
-    code="bq-neck",
-    name="Bournemouth Questionnaire (neck)",
-    version="1",
-    scoring_version="1",
-    licence="licensed",
-    lower_is_better=True,
-    mcid=18,
-    mcid_note=_NOTE,
-    source="Bolton & Breen, JMPT 1999; Newell & Bolton, Spine 2010",
-    score=_scorer("bq-neck"),
-)
+
+
+def _instrument(code: str, region: str) -> Instrument:
+    return Instrument(
+        code=code,
+        name=f"Bournemouth Questionnaire ({region})",
+        version="1",
+        scoring_version="1",
+        licence="licensed",
+        lower_is_better=True,
+        mcid=18,
+        mcid_note=_NOTE,
+        source="Bolton & Breen, JMPT 1999; Newell & Bolton, Spine 2010",
+        score=_scorer(code),
+    )
+
+
+BACK = _instrument("bq-back", "back")
+NECK = _instrument("bq-neck", "neck")
