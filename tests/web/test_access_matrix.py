@@ -46,6 +46,9 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/"): (None, None),
     ("GET", "/today"): (Action.PATIENT_SEARCH, None),
     ("GET", "/analytics"): (Action.ANALYTICS_READ, None),
+    ("GET", "/visits/{visit_id}/summary.pdf"): (Action.PATIENT_READ, None),
+    ("GET", "/visits/{visit_id}/referral.pdf"): (Action.PATIENT_READ, None),
+    ("GET", "/patients/{patient_id}/progress.pdf"): (Action.PATIENT_READ, None),
     ("GET", "/patients"): (Action.PATIENT_SEARCH, None),
     ("GET", "/patients/new"): (Action.PATIENT_CREATE, None),
     ("POST", "/patients/new"): (

@@ -23,6 +23,7 @@ from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
 from sotchart.web.pages import analytics as analytics_pages
 from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import kiosk as kiosk_pages
+from sotchart.web.pages import reports as report_pages
 from sotchart.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(charting_pages.router)
     app.include_router(kiosk_pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,0 +1,1 @@
+"""PDF reports, rendered by WeasyPrint from Jinja templates that share the pages' look."""

@@ -1,0 +1,18 @@
+"""Rendering a report template to PDF bytes. The same Jinja environment as the pages, a print stylesheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from weasyprint import HTML
+
+from sotchart.web.pages.render import environment
+
+STATIC = Path(__file__).parents[1] / "web" / "static"
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    html = environment().get_template(f"reports/{template}").render(**context)
+    # base_url lets the template load the print stylesheet from the package's static folder, never the network.
+    return HTML(string=html, base_url=str(STATIC)).write_pdf()  # type: ignore[no-any-return]

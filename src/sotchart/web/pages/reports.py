@@ -1,0 +1,73 @@
+"""PDF reports for a visit and a patient: the patient's visit summary, a referral letter, a progress report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from sotchart.domain.errors import Conflict
+from sotchart.reports.pdf import render_pdf
+from sotchart.services import charting, patients, protocol, questionnaires
+from sotchart.web.deps import AppDep, PageUser
+
+router = APIRouter(include_in_schema=False)
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
+
+
+@router.get("/visits/{visit_id}/summary.pdf")
+def visit_summary(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
+    r = charting.open_record(app, user.actor, visit_id)
+    pack = protocol.active(app.settings)
+    procs = [
+        pack.procedures[c].name
+        for c in (r.document.get("treatment") or {}).get("procedures") or []
+        if c in pack.procedures
+    ]
+    findings = [f for f in r.document.get("findings") or [] if f.get("phase") == "pre"]
+    pdf = render_pdf(
+        "visit_summary.html",
+        clinic_name=user.clinic_name,
+        today=r.visit["visit_date"],
+        visit=r.visit,
+        patient=r.patient,
+        doc=r.document,
+        a=r.assessment,
+        procedures=procs,
+        pre_count=len(findings),
+        positive_count=sum(1 for f in findings if f.get("value") not in ("negative", "normal", "even", "none")),
+    )
+    return _pdf(pdf, f"visit-{r.visit['visit_date']}.pdf")
+
+
+@router.get("/visits/{visit_id}/referral.pdf")
+def referral(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
+    r = charting.open_record(app, user.actor, visit_id)
+    ref = (r.document.get("gate") or {}).get("referral")
+    if not ref:
+        raise Conflict("No referral is recorded for this visit. Record one on the visit screen first.")
+    pdf = render_pdf(
+        "referral.html",
+        clinic_name=user.clinic_name,
+        today=r.visit["visit_date"],
+        visit=r.visit,
+        patient=r.patient,
+        referral=ref,
+        a=r.assessment,
+    )
+    return _pdf(pdf, f"referral-{r.visit['visit_date']}.pdf")
+
+
+@router.get("/patients/{patient_id}/progress.pdf")
+def progress(app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
+    chart = patients.open_chart(app, user.actor, patient_id)
+    outcomes = questionnaires.courses(app, user.actor, patient_id)
+    pdf = render_pdf("progress.html", clinic_name=user.clinic_name, today=chart.today, chart=chart, outcomes=outcomes)
+    return _pdf(pdf, f"progress-{chart.patient.chart_number}.pdf")

@@ -1,0 +1,63 @@
+"""PDF reports render, and their text (pdftotext) says what was found and done, never a cure."""
+
+from __future__ import annotations
+
+import subprocess
+
+from sotchart.services import charting, questionnaires
+from sotchart.services.context import App
+from tests import factories
+from tests.support import web
+
+CLAIMS = ("lasting results", "completely healed", "normalize", "normalise", "cures ", "cured")
+
+
+def _text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+def test_visit_summary_referral_and_progress(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="Pdfpatient", given_name="Rosa")
+    v = factories.visit(app, c, p.id, kind="follow-up")
+    record = {
+        "vitals": {"systolic": 186, "diastolic": 96, "pulse": 80},
+        "pain": 6,
+        "findings": [
+            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right"},
+            {"code": "heel-tension", "phase": "post", "value": "negative"},
+        ],
+        "treatment": {"blocks": [{"site": "iliac-crest", "side": "left"}], "procedures": ["blocking"]},
+        "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+    }
+    r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    r = charting.record_referral(
+        app,
+        c.actor("clinician"),
+        v.id,
+        "Dr Ahmed, general practice",
+        "Blood pressure 186/96 at rest; please assess before further care",
+    )
+    charting.sign(app, c.actor("clinician"), v.id, r.revision)
+    questionnaires.record(app, c.actor("assistant"), p.id, "nrs-pain", [7], answered_on="2026-10-01")
+    questionnaires.record(app, c.actor("assistant"), p.id, "nrs-pain", [4])
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+
+    summary = client.get(f"/visits/{v.id}/summary.pdf")
+    assert summary.status_code == 200 and summary.headers["content-type"] == "application/pdf"
+    text = _text(summary.content)
+    assert "Your visit on" in text and "Rosa Pdfpatient" in text and "186/96" in text
+    assert "1 resolved" in text and "Pelvic blocking" in text and "not a medical diagnosis" in text
+    assert not any(claim in text.lower() for claim in CLAIMS)
+
+    letter = _text(client.get(f"/visits/{v.id}/referral.pdf").content)
+    assert "Dr Ahmed, general practice" in letter and "please assess before further care" in letter
+    assert "severe blood pressure" in letter
+
+    progress = _text(client.get(f"/patients/{p.id}/progress.pdf").content)
+    assert "Progress report" in progress and "Pain intensity (NRS 0–10)" in progress and "reached" in progress
+
+    other = factories.visit(app, c, p.id)
+    assert client.get(f"/visits/{other.id}/referral.pdf").status_code == 409
