@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         description="JSON file with the item text of licensed questionnaires (ODI, NDI, Bournemouth, HIT-6) that "
         "the clinic holds a licence for. Without it those are scored but not offered on the kiosk.",
     )
+    fee_schedule_file: Path | None = Field(
+        None,
+        description='JSON file of the clinic\'s own fees by code, e.g. {"98940": 45.00}, printed on superbills. '
+        "sotchart ships no fees and no CPT descriptor text.",
+    )
     kiosk_minutes: int = Field(30, ge=5, le=240, description="Minutes a kiosk link handed to a patient stays valid.")
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
 

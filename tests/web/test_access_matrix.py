@@ -48,6 +48,7 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/analytics"): (Action.ANALYTICS_READ, None),
     ("GET", "/visits/{visit_id}/summary.pdf"): (Action.PATIENT_READ, None),
     ("GET", "/visits/{visit_id}/referral.pdf"): (Action.PATIENT_READ, None),
+    ("GET", "/visits/{visit_id}/superbill.pdf"): (Action.PATIENT_READ, None),
     ("GET", "/patients/{patient_id}/progress.pdf"): (Action.PATIENT_READ, None),
     ("GET", "/patients"): (Action.PATIENT_SEARCH, None),
     ("GET", "/patients/new"): (Action.PATIENT_CREATE, None),

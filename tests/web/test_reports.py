@@ -61,3 +61,38 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
 
     other = factories.visit(app, c, p.id)
     assert client.get(f"/visits/{other.id}/referral.pdf").status_code == 409
+
+
+def test_superbill_prints_code_numbers_and_the_clinics_fees(app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    record = {
+        "vitals": {"systolic": 120, "diastolic": 70, "pulse": 60},
+        "pain": 3,
+        "payer": "medicare",
+        "findings": [
+            {"code": "part-pain", "phase": "pre", "value": "positive", "region": "lumbar", "level": "L4"},
+            {"code": "part-asymmetry", "phase": "pre", "value": "positive", "region": "lumbar", "level": "L4"},
+            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "left"},
+            {"code": "heel-tension", "phase": "post", "value": "negative"},
+        ],
+        "treatment": {"spinal_regions": ["lumbar", "pelvic"], "extraspinal_regions": ["head"]},
+        "diagnoses": [{"code": "M54.50"}],
+        "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+    }
+    r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    assert client.get(f"/visits/{v.id}/superbill.pdf").status_code == 409  # not signed yet
+    charting.sign(app, c.actor("clinician"), v.id, r.revision)
+    text = _text(client.get(f"/visits/{v.id}/superbill.pdf").content)
+    assert "98940" in text and "AT" in text and "98943" in text and "M99.03" in text and "M54.50" in text
+    assert "fee not set" in text
+    fees = tmp_path / "fees.json"
+    fees.write_text(json.dumps({"98940": 45, "98943": "20.50"}))
+    app.settings = app.settings.model_copy(update={"fee_schedule_file": fees})
+    priced = _text(client.get(f"/visits/{v.id}/superbill.pdf").content)
+    assert "45.00" in priced and "20.50" in priced and "65.50" in priced

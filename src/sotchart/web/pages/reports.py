@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from sotchart.domain.errors import Conflict
 from sotchart.reports.pdf import render_pdf
-from sotchart.services import charting, patients, protocol, questionnaires
+from sotchart.services import billing, charting, patients, protocol, questionnaires
 from sotchart.web.deps import AppDep, PageUser
 
 router = APIRouter(include_in_schema=False)
@@ -71,3 +71,18 @@ def progress(app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
     outcomes = questionnaires.courses(app, user.actor, patient_id)
     pdf = render_pdf("progress.html", clinic_name=user.clinic_name, today=chart.today, chart=chart, outcomes=outcomes)
     return _pdf(pdf, f"progress-{chart.patient.chart_number}.pdf")
+
+
+@router.get("/visits/{visit_id}/superbill.pdf")
+def superbill(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
+    bill = billing.superbill(app, user.actor, visit_id)
+    r = bill["record"]
+    pdf = render_pdf(
+        "superbill.html",
+        clinic_name=user.clinic_name,
+        today=r.visit["visit_date"],
+        visit=r.visit,
+        patient=r.patient,
+        bill=bill,
+    )
+    return _pdf(pdf, f"superbill-{r.visit['visit_date']}.pdf")
