@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
+from sotchart.domain.charting import NORMAL_VALUES
 from sotchart.store.tables import episode, visit, visit_finding
 
 SIGNED = ("signed", "amended")
-NORMAL = ("negative", "normal", "even", "none")
+NORMAL = NORMAL_VALUES
 
 
 @dataclass(frozen=True)

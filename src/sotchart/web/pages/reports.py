@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
+from sotchart.domain.charting import is_positive
 from sotchart.domain.errors import Conflict
 from sotchart.reports.pdf import render_pdf
 from sotchart.services import billing, charting, patients, protocol, questionnaires
@@ -42,7 +43,7 @@ def visit_summary(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
         a=r.assessment,
         procedures=procs,
         pre_count=len(findings),
-        positive_count=sum(1 for f in findings if f.get("value") not in ("negative", "normal", "even", "none")),
+        positive_count=sum(1 for f in findings if is_positive(f, "pre")),
     )
     return _pdf(pdf, f"visit-{r.visit['visit_date']}.pdf")
 
