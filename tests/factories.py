@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sotchart.domain.roles import Role
-from sotchart.services import clinics, patients, users, visits
+from sotchart.services import charting, clinics, patients, users, visits
 from sotchart.services.context import Actor, App
 
 PASSWORD = "correct horse battery staple"
@@ -54,3 +54,46 @@ def visit(app: App, clinic: ClinicWithStaff, patient_id: int, **overrides: Any) 
     data = {"kind": "follow-up", "complaint": "Low back pain", "visit_date": app.clock().date().isoformat()}
     data.update(overrides)
     return visits.create_visit(app, clinic.actor("clinician"), patient_id, data)
+
+
+def signed_visit(
+    app: App,
+    c: ClinicWithStaff,
+    patient_id: int,
+    episode_id: int,
+    day: str,
+    *,
+    pain: int,
+    category: int,
+    cleared: bool,
+    safety: bool = False,
+    procedures: tuple[str, ...] = ("blocking",),
+) -> int:
+    """A visit charted with one indicator (rechecked) and signed, as the screen would."""
+    v = visits.create_visit(
+        app,
+        c.actor("clinician"),
+        patient_id,
+        {"visit_date": day, "episode_id": episode_id, "complaint": "Low back pain"},
+    )
+    record = {
+        "vitals": {"systolic": 192 if safety else 120, "diastolic": 80, "pulse": 70},
+        "pain": pain,
+        "findings": [
+            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right"},
+            {
+                "code": "heel-tension",
+                "phase": "post",
+                "value": "negative" if cleared else "positive",
+                **({} if cleared else {"side": "right"}),
+            },
+        ],
+        "confirmed_category": {"category": category, "side": "right"},
+        "treatment": {"procedures": list(procedures)},
+        "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+    }
+    r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    if safety:
+        r = charting.override_gate(app, c.actor("clinician"), v.id, "Rechecked after rest; GP informed today")
+    charting.sign(app, c.actor("clinician"), v.id, r.revision)
+    return v.id

@@ -7,49 +7,9 @@ from datetime import timedelta
 import pytest
 
 from sotchart.domain.errors import Forbidden, InvalidInput
-from sotchart.services import analytics, charting, visits
+from sotchart.services import analytics, visits
 from sotchart.services.context import App
 from tests import factories
-
-
-def _signed(
-    app: App,
-    c,
-    patient_id: int,
-    episode_id: int,
-    day: str,
-    *,
-    pain: int,
-    category: int,  # type: ignore[no-untyped-def]
-    cleared: bool,
-    safety: bool = False,
-) -> None:
-    v = visits.create_visit(
-        app,
-        c.actor("clinician"),
-        patient_id,
-        {"visit_date": day, "episode_id": episode_id, "complaint": "Low back pain"},
-    )
-    record = {
-        "vitals": {"systolic": 192 if safety else 120, "diastolic": 80, "pulse": 70},
-        "pain": pain,
-        "findings": [
-            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right"},
-            {
-                "code": "heel-tension",
-                "phase": "post",
-                "value": "negative" if cleared else "positive",
-                **({} if cleared else {"side": "right"}),
-            },
-        ],
-        "confirmed_category": {"category": category, "side": "right"},
-        "treatment": {"procedures": ["blocking"]},
-        "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
-    }
-    r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
-    if safety:
-        r = charting.override_gate(app, c.actor("clinician"), v.id, "Rechecked after rest; GP informed today")
-    charting.sign(app, c.actor("clinician"), v.id, r.revision)
 
 
 def test_dashboard_counts(app: App) -> None:
@@ -60,19 +20,22 @@ def test_dashboard_counts(app: App) -> None:
     e1 = visits.start_episode(app, c.actor("clinician"), p1.id, "Low back pain")
     e2 = visits.start_episode(app, c.actor("clinician"), p2.id, "Low back pain")
     # Patient 1: pain 8 → 7 → 5 (MCID at visit 3), Cat 1 → 1 → 2, heel tension cleared twice of three.
-    _signed(app, c, p1.id, e1, d[0], pain=8, category=1, cleared=True)
-    _signed(app, c, p1.id, e1, d[1], pain=7, category=1, cleared=False)
-    _signed(app, c, p1.id, e1, d[2], pain=5, category=2, cleared=True)
+    factories.signed_visit(app, c, p1.id, e1, d[0], pain=8, category=1, cleared=True)
+    factories.signed_visit(app, c, p1.id, e1, d[1], pain=7, category=1, cleared=False)
+    factories.signed_visit(app, c, p1.id, e1, d[2], pain=5, category=2, cleared=True)
     # Patient 2: pain 6 → 6, never a responder; one visit stopped by the safety gate (overridden).
-    _signed(app, c, p2.id, e2, d[0], pain=6, category=3, cleared=False, safety=True)
-    _signed(app, c, p2.id, e2, d[1], pain=6, category=3, cleared=False)
+    factories.signed_visit(app, c, p2.id, e2, d[0], pain=6, category=3, cleared=False, safety=True)
+    factories.signed_visit(app, c, p2.id, e2, d[1], pain=6, category=3, cleared=False)
     r = analytics.dashboard(app, c.actor("owner"))
-    assert r.overview == {"visits": 5, "patients": 2, "safety_stops": 1, "emergencies": 0}
+    assert r.overview == {"visits": 5, "patients": 2, "safety_stops": 1, "referred_patients": 1, "emergencies": 0}
     assert r.clearing == [{"code": "heel-tension", "positive": 5, "rechecked": 5, "cleared": 2, "cleared_pct": 40.0}]
     assert {(t["from"], t["to"]): t["count"] for t in r.transitions} == {(1, 1): 1, (1, 2): 1, (3, 3): 1}
     by_cat = {row["category"]: row for row in r.responders_by_category}
     assert by_cat[1]["responders"] == 1 and by_cat[3]["responders"] == 0
     assert r.visits_to_mcid == {"episodes": 2, "reached": 1, "median_visit": 3}
+    assert r.clearing_by_care == [
+        {"procedure": "blocking", "visits": 5, "positive": 5, "rechecked": 5, "cleared": 2, "cleared_pct": 40.0}
+    ]
     # A filter that matches nothing is an empty dashboard, not an error.
     empty = analytics.dashboard(app, c.actor("owner"), start="2001-01-01", end="2001-12-31")
     assert empty.overview["visits"] == 0 and empty.clearing == []

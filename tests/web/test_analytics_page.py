@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sotchart.services.context import App
 from tests import factories
-from tests.services.test_analytics import _signed
 from tests.support import web
 
 
@@ -14,7 +13,7 @@ def test_researcher_sees_aggregates_and_no_names(app: App) -> None:
     c = factories.clinic_with_staff(app)
     p = factories.patient(app, c, family_name="Zzanalyticsname")
     e = visits.start_episode(app, c.actor("clinician"), p.id, "Low back pain")
-    _signed(app, c, p.id, e, app.clock().date().isoformat(), pain=5, category=1, cleared=True)
+    factories.signed_visit(app, c, p.id, e, app.clock().date().isoformat(), pain=5, category=1, cleared=True)
     client = web.client(app)
     web.sign_in(client, c.emails["researcher"])
     home = client.get("/")
@@ -22,6 +21,8 @@ def test_researcher_sees_aggregates_and_no_names(app: App) -> None:
     page = client.get("/analytics")
     assert page.status_code == 200 and "Zzanalyticsname" not in page.text
     assert web.html(page).select_one("#overview dd").text.strip() == "1"
+    care = [td.text.strip() for td in web.html(page).select("#clearing-care tbody td")]
+    assert care[:5] == ["Pelvic blocking (SOT wedges)", "1", "1", "1", "1"]
     empty = client.get("/analytics", params={"start": "2001-01-01", "end": "2001-02-01"})
     assert empty.status_code == 200 and web.html(empty).select_one("#no-data") is not None
     bad = client.get("/analytics", params={"start": "2026-12-01", "end": "2026-01-01"})

@@ -35,6 +35,38 @@ def is_positive(f: dict[str, Any], phase: str) -> bool:
     return f.get("phase") == phase and f.get("value") not in NORMAL_VALUES
 
 
+def _finding_key(f: dict[str, Any]) -> tuple[str, str, str, str]:
+    # The same indicator at the same place: a recheck answers the pre-treatment finding it matches.
+    return (f.get("code") or "", str(f.get("location") or ""), str(f.get("point") or ""), str(f.get("level") or ""))
+
+
+def recheck_counts(findings: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """Positive before treatment, how many of those were rechecked, and how many were normal at the recheck."""
+    post = {_finding_key(f): f for f in findings if f.get("phase") == "post"}
+    positive = rechecked = cleared = 0
+    for f in findings:
+        if is_positive(f, "pre"):
+            positive += 1
+            after = post.get(_finding_key(f))
+            if after is not None:
+                rechecked += 1
+                cleared += after.get("value") in NORMAL_VALUES
+    return positive, rechecked, cleared
+
+
+def treatments_given(doc: dict[str, Any]) -> list[str]:
+    """The kinds of care given at the visit, by the pack's procedure codes (blocks and CMRT count too)."""
+    t = doc.get("treatment") or {}
+    kinds = set(t.get("procedures") or [])
+    if t.get("blocks"):
+        kinds.add("blocking")
+    if t.get("cmrt"):
+        kinds.add("cmrt")
+    if t.get("adjusted_segments"):
+        kinds.add("spinal-adjustment")
+    return sorted(kinds)
+
+
 BLOCKING_ACTIONS = ("emergency-referral", "refer-before-treatment")
 NOTE_SECTIONS = ("S", "O", "A", "P")
 MAX_TEXT = 20_000

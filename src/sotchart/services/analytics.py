@@ -11,6 +11,7 @@ from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import analytics as store
+from sotchart.store import rollups
 from sotchart.store import users as user_store
 
 
@@ -20,6 +21,7 @@ class Dashboard:
     overview: dict[str, Any]
     clearing: list[dict[str, Any]]
     clearing_by_category: list[dict[str, Any]]
+    clearing_by_care: list[dict[str, Any]]
     transitions: list[dict[str, Any]]
     responders_by_category: list[dict[str, Any]]
     responders_by_complaint: list[dict[str, Any]]
@@ -45,67 +47,113 @@ def _period(start: str, end: str, today: date) -> tuple[date, date]:
     return s, e
 
 
+def _refresh(app: App, clinic_id: int, months: list[str]) -> None:
+    """Count again the whole months changed since they were counted, one short transaction each, so a
+    signing waits at most one month's count. The current month is always read from the visits."""
+    for m in months:
+        with app.db.transaction() as conn:
+            rollups.rebuild(conn, clinic_id, m, app.clock())
+
+
+def _sum(counts: store.Counts, measure: str, *, by: str = "key1") -> dict[str, int]:
+    out: dict[str, int] = {}
+    for (complaint, m, key1, key2), n in counts.items():
+        if m == measure:
+            k = {"key1": key1, "key2": key2, "complaint": complaint, "all": ""}[by]
+            out[k] = out.get(k, 0) + n
+    return out
+
+
+def _cat(key: str) -> int | None:
+    return int(key) if key else None
+
+
 def dashboard(
     app: App, actor: Actor, *, start: str = "", end: str = "", clinician_id: int | None = None, complaint: str = ""
 ) -> Dashboard:
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
         s, e = _period(start, end, u.now.date())
         f = store.Filters(u.clinic_id(), s, e, clinician_id, complaint.strip()[:200])
-        overview = store.overview(u.conn, f)
-        clearing_rows = store.clearing_by_indicator(u.conn, f)
-        transitions = store.category_transitions(u.conn, f)
-        courses = store.pain_course(u.conn, f)
+        stale = store.stale_months(u.conn, f, u.now.date())
+    _refresh(app, f.clinic_id, stale)
+    with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
+        p = store.plan(f, u.now.date(), store.stale_months(u.conn, f, u.now.date()))
+        visits = store.read(u.conn, f, p, "visits", ("visits", "stops", "emergencies"))
+        clearing_counts = store.read(u.conn, f, p, "clearing", ("positive", "rechecked", "cleared"))
+        care_counts = store.read(u.conn, f, p, "care", ("care",))
+        transitions = store.read(u.conn, f, p, "transitions", ("transition",))
+        episodes = store.read(u.conn, f, p, "episodes", ("episodes", "responders", "mcid-at"))
+        overview = {
+            "visits": sum(_sum(visits, "visits", by="all").values()),
+            "patients": store.distinct_patients(u.conn, f, p, "patient"),
+            "safety_stops": sum(_sum(visits, "stops", by="all").values()),
+            "referred_patients": store.distinct_patients(u.conn, f, p, "referred"),
+            "emergencies": sum(_sum(visits, "emergencies", by="all").values()),
+        }
         clinicians = [
             {"id": r["id"], "name": r["display_name"]}
             for r in user_store.list_for_clinic(u.conn, u.clinic_id())
             if r["role"] in ("owner", "clinician")
         ]
-        complaints = sorted({c["complaint"] for c in courses})
+        complaints = store.complaints(u.conn, f.clinic_id)
         u.audit("analytics.read", "clinic", u.clinic_id(), detail=f"{s}..{e}")
-    by_code: dict[str, dict[str, int]] = {}
-    by_cat: dict[Any, dict[str, int]] = {}
-    for r in clearing_rows:
-        for key, table in ((r["code"], by_code), (r["category"], by_cat)):
-            t = table.setdefault(key, {"positive": 0, "rechecked": 0, "cleared": 0})
-            for k in t:
-                t[k] += r[k]
-    clearing = [
-        {"code": k, **v, "cleared_pct": _rate(v["cleared"], v["rechecked"])} for k, v in sorted(by_code.items())
-    ]
-    clearing_cat = [
-        {"category": k, **v, "cleared_pct": _rate(v["cleared"], v["rechecked"])}
-        for k, v in sorted(by_cat.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
-    ]
-    followed = [c for c in courses if c["visits"] >= 2]
 
-    def responders(key: str) -> list[dict[str, Any]]:
-        groups: dict[Any, list[dict[str, Any]]] = {}
-        for c in followed:
-            groups.setdefault(c[key], []).append(c)
+    def clearing_by(by: str, label: str, convert: Any = str) -> list[dict[str, Any]]:
+        parts = {m: _sum(clearing_counts, m, by=by) for m in ("positive", "rechecked", "cleared")}
+        keys = sorted(parts["positive"], key=lambda k: (k == "", k))
         return [
             {
-                key: k,
-                "episodes": len(v),
-                "responders": sum(1 for c in v if c["mcid_at"]),
-                "rate_pct": _rate(sum(1 for c in v if c["mcid_at"]), len(v)),
+                label: convert(k),
+                **{m: parts[m].get(k, 0) for m in parts},
+                "cleared_pct": _rate(parts["cleared"].get(k, 0), parts["rechecked"].get(k, 0)),
             }
-            for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))
+            for k in keys
         ]
 
-    reached = [c["mcid_at"] for c in followed if c["mcid_at"]]
+    care: dict[str, dict[str, int]] = {}
+    for (_complaint, _m, kind, part), n in care_counts.items():
+        care.setdefault(kind, {"visits": 0, "positive": 0, "rechecked": 0, "cleared": 0})[part] += n
+    mcid_at = {int(k): n for k, n in _sum(episodes, "mcid-at").items()}
+
+    def responders(by: str, label: str, convert: Any) -> list[dict[str, Any]]:
+        total, met = _sum(episodes, "episodes", by=by), _sum(episodes, "responders", by=by)
+        return [
+            {label: convert(k), "episodes": n, "responders": met.get(k, 0), "rate_pct": _rate(met.get(k, 0), n)}
+            for k, n in sorted(total.items(), key=lambda kv: (kv[0] == "", kv[0]))
+        ]
+
     return Dashboard(
         filters={"start": s.isoformat(), "end": e.isoformat(), "clinician_id": clinician_id, "complaint": f.complaint},
         overview=overview,
-        clearing=clearing,
-        clearing_by_category=clearing_cat,
-        transitions=transitions,
-        responders_by_category=responders("category"),
-        responders_by_complaint=responders("complaint"),
+        clearing=clearing_by("key1", "code"),
+        clearing_by_category=clearing_by("key2", "category", _cat),
+        clearing_by_care=[
+            {"procedure": k, **v, "cleared_pct": _rate(v["cleared"], v["rechecked"])} for k, v in sorted(care.items())
+        ],
+        transitions=[
+            {"from": int(a), "to": int(b), "count": n}
+            for (_c, _m, a, b), n in sorted(_merge_complaints(transitions).items())
+        ],
+        responders_by_category=responders("key1", "category", _cat),
+        responders_by_complaint=responders("complaint", "complaint", str),
         visits_to_mcid={
-            "episodes": len(followed),
-            "reached": len(reached),
-            "median_visit": statistics.median(reached) if reached else None,
+            "episodes": sum(_sum(episodes, "episodes", by="all").values()),
+            "reached": sum(mcid_at.values()),
+            "median_visit": _median(mcid_at),
         },
         clinicians=clinicians,
         complaints=complaints,
     )
+
+
+def _merge_complaints(counts: store.Counts) -> store.Counts:
+    out: store.Counts = {}
+    for (_complaint, m, k1, k2), n in counts.items():
+        out[("", m, k1, k2)] = out.get(("", m, k1, k2), 0) + n
+    return out
+
+
+def _median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as value → how many times."""
+    values = [v for v, n in sorted(histogram.items()) for _ in range(n)]
+    return statistics.median(values) if values else None

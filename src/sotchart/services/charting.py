@@ -16,6 +16,7 @@ from sotchart.services import assessments, protocol
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
 from sotchart.store import patients as patient_store
+from sotchart.store import rollups
 from sotchart.store import visits as visit_store
 
 
@@ -87,6 +88,7 @@ def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
 def _summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
     cat = doc.get("confirmed_category") or {}
     findings = doc.get("findings") or []
+    _positive, rechecked, cleared = rules.recheck_counts(findings)
     return {
         "category": cat.get("category"),
         "category_side": cat.get("side"),
@@ -94,6 +96,8 @@ def _summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
         "safety_action": assessment["safety"]["action"],
         "indicators_pre": sum(1 for f in findings if rules.is_positive(f, "pre")),
         "indicators_post": sum(1 for f in findings if rules.is_positive(f, "post")),
+        "indicators_rechecked": rechecked,
+        "indicators_cleared": cleared,
     }
 
 
@@ -340,6 +344,10 @@ def _write_signed(
         actor_id=u.actor.user_id,
         now=u.now,
     )
+    chart_store.write_treatments(
+        u.conn, clinic_id=u.clinic_id(), visit_id=v["id"], revision=revision, kinds=rules.treatments_given(doc)
+    )
+    rollups.mark_changed(u.conn, u.clinic_id(), rollups.months_touched(u.conn, v["id"]))
     return revision
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, and_, insert, select, update
 
-from sotchart.store.tables import visit, visit_finding, visit_revision
+from sotchart.store.tables import visit, visit_finding, visit_revision, visit_treatment
 
 
 def latest(conn: Connection, visit_id: int) -> dict[str, Any] | None:
@@ -147,6 +147,14 @@ def write_findings(
     ]
     if rows:
         conn.execute(insert(visit_finding), rows)
+
+
+def write_treatments(conn: Connection, *, clinic_id: int, visit_id: int, revision: int, kinds: list[str]) -> None:
+    if kinds:
+        conn.execute(
+            insert(visit_treatment),
+            [{"clinic_id": clinic_id, "visit_id": visit_id, "revision": revision, "kind": k} for k in kinds],
+        )
 
 
 def previous_signed(

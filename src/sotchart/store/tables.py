@@ -147,6 +147,7 @@ episode = Table(
     Column("end_date", Date, nullable=True),
     Column("status", String(20), nullable=False, server_default="active"),
     *_who_and_when(),
+    Index("ix_episode_clinic_start", "clinic_id", "start_date"),
 )
 
 visit = Table(
@@ -174,9 +175,13 @@ visit = Table(
     Column("safety_action", String(30), nullable=True),
     Column("indicators_pre", Integer, nullable=True),
     Column("indicators_post", Integer, nullable=True),
+    # Of the positive pre-treatment indicators: how many were rechecked, and how many were then normal.
+    Column("indicators_rechecked", Integer, nullable=True),
+    Column("indicators_cleared", Integer, nullable=True),
     *_who_and_when(),
     Index("ix_visit_patient_date", "patient_id", "visit_date", "id"),
     Index("ix_visit_clinic_date", "clinic_id", "visit_date"),
+    Index("ix_visit_episode", "episode_id", "visit_date"),
 )
 
 # Every save of a visit's clinical record is a new revision: drafts autosave into it, a signed note is
@@ -220,6 +225,47 @@ visit_finding = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_visit_finding_visit", "visit_id", "revision"),
     Index("ix_visit_finding_clinic_code", "clinic_id", "code", "phase"),
+)
+
+# The kinds of care given at a signed revision (pack procedure codes), one row each, for analytics.
+visit_treatment = Table(
+    "visit_treatment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(50), nullable=False),
+    Index("ix_visit_treatment_visit", "visit_id", "revision"),
+)
+
+# Practice analytics, counted per clinic and calendar month (YYYY-MM) so a dashboard over a million
+# visits reads thousands of rows. Derived from the signed visits and rebuilt whenever a month changes:
+# not a clinical record, so a month's rows are replaced, never amended.
+outcome_month = Table(
+    "outcome_month",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("clinician_id", Integer, nullable=False),  # 0 when the visit names no clinician
+    Column("complaint", String(500), nullable=False),
+    Column("measure", String(20), nullable=False),
+    Column("key1", String(60), nullable=False),
+    Column("key2", String(60), nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_outcome_month_measure", "clinic_id", "measure", "month"),
+)
+
+# Whether a month's counts are current: signing bumps `changes`, a rebuild records the `changes` it saw.
+outcome_month_state = Table(
+    "outcome_month_state",
+    metadata,
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("changes", Integer, nullable=False),
+    Column("built", Integer, nullable=False),
+    Column("built_at", UtcDateTime, nullable=True),
 )
 
 # A questionnaire as the patient answered it (raw answers, instrument and scoring versions) with its

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from sotchart.domain.errors import InvalidInput
-from sotchart.services import analytics
+from sotchart.services import analytics, protocol
 from sotchart.web.deps import AppDep, PageUser
 from sotchart.web.pages.render import render
 
@@ -26,9 +26,10 @@ def analytics_page(
     complaint: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     clinician_id = int(clinician) if clinician.isdigit() else None
+    names = {code: p.name for code, p in protocol.active(app.settings).procedures.items()}
     try:
         d = analytics.dashboard(app, user.actor, start=start, end=end, clinician_id=clinician_id, complaint=complaint)
     except InvalidInput as e:
         d = analytics.dashboard(app, user.actor)
-        return render(request, "analytics.html", status_code=422, d=d, message=e.detail)
-    return render(request, "analytics.html", d=d, message="")
+        return render(request, "analytics.html", status_code=422, d=d, message=e.detail, procedure_names=names)
+    return render(request, "analytics.html", d=d, message="", procedure_names=names)
