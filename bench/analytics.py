@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.common import header, summary_ms, table
-from sotchart.services import clinics, users
+from sotchart.services import analytics, clinics, users
 from sotchart.services.context import App
 from sotchart.services.policy import Actor
 from sotchart.settings import Settings
 from sotchart.store import analytics as store
-from sotchart.store import migrate
-from sotchart.store.tables import episode, patient, visit, visit_finding
+from sotchart.store import migrate, rollups
+from sotchart.store.tables import episode, patient, visit, visit_finding, visit_treatment
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.support.postgres import PostgresServer
@@ -29,23 +29,34 @@ N_VISITS = int(os.environ.get("BENCH_VISITS", "1000000"))
 VISITS_PER_EPISODE = 10
 CODES = ("posture-pelvis", "leg-length-prone", "heel-tension", "arm-fossa", "inguinal-tender", "tmj")
 COMPLAINTS = ("Low back pain", "Neck pain", "Sciatica", "Headache", "Pelvic pain")
+CARE = ("blocking", "cmrt", "cranial", "spinal-adjustment")
 
 
-def load(app: App) -> int:
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def load(app: App) -> tuple[int, list[int]]:
     rng = random.Random(5)
     clinic = clinics.create_clinic(app, Actor.console(), "Analytics clinic")
-    member = users.add_user(
-        app,
-        Actor.console(clinic.id),
-        email="dc@bench.test",
-        display_name="Dr Bench",
-        role="clinician",
-        password="bench password 123",
-        clinic_id=clinic.id,
-    )
+    clinicians = [
+        users.add_user(
+            app,
+            Actor.console(clinic.id),
+            email=f"dc{k}@bench.test",
+            display_name=f"Dr Bench {k}",
+            role="clinician",
+            password="bench password 123",
+            clinic_id=clinic.id,
+        ).id
+        for k in range(2)
+    ]
     now = datetime.now(UTC)
     n_episodes = N_VISITS // VISITS_PER_EPISODE
-    start = date(2021, 1, 1)
+    # Five years of care ending today, so the current month is counted from the visits as in a clinic.
+    start = _today() - timedelta(days=5 * 365)
+    span = (_today() - start).days - 3 * VISITS_PER_EPISODE
+    days0 = [start + timedelta(days=rng.randint(0, span)) for _ in range(n_episodes)]
     with app.db.transaction() as conn:
         conn.execute(
             insert(patient),
@@ -74,7 +85,7 @@ def load(app: App) -> int:
                     "clinic_id": clinic.id,
                     "patient_id": i + 1,
                     "complaint": COMPLAINTS[i % len(COMPLAINTS)],
-                    "start_date": start,
+                    "start_date": days0[i],
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -83,37 +94,15 @@ def load(app: App) -> int:
         )
     vid = 0
     for chunk in range(0, n_episodes, 2000):
-        visits, findings = [], []
+        visits, findings, care = [], [], []
         for e in range(chunk, min(chunk + 2000, n_episodes)):
             pain, cat = rng.randint(4, 9), rng.choice((1, 1, 2, 3))
-            day0 = start + timedelta(days=rng.randint(0, 1400))
             for k in range(VISITS_PER_EPISODE):
                 vid += 1
                 pain = max(0, pain + rng.choice((-1, -1, 0, 1)))
                 if rng.random() < 0.15:
                     cat = rng.choice((1, 2, 3))
-                visits.append(
-                    {
-                        "id": vid,
-                        "clinic_id": clinic.id,
-                        "patient_id": e + 1,
-                        "episode_id": e + 1,
-                        "clinician_id": member.id,
-                        "visit_date": day0 + timedelta(days=3 * k),
-                        "kind": "follow-up",
-                        "status": "signed",
-                        "complaint": COMPLAINTS[e % len(COMPLAINTS)],
-                        "revision": 1,
-                        "category": cat,
-                        "category_side": "right",
-                        "pain": pain,
-                        "indicators_pre": 2,
-                        "indicators_post": 1,
-                        "safety_action": "refer-before-treatment" if rng.random() < 0.01 else "clear",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
+                cleared = 0
                 for code in rng.sample(CODES, 2):
                     base = {
                         "clinic_id": clinic.id,
@@ -123,41 +112,114 @@ def load(app: App) -> int:
                         "code": code,
                         "created_at": now,
                     }
+                    after = rng.choice(("negative", "positive"))
+                    cleared += after == "negative"
                     findings.append({**base, "phase": "pre", "value": "positive", "side": "right"})
-                    findings.append(
-                        {**base, "phase": "post", "value": rng.choice(("negative", "positive")), "side": "right"}
-                    )
+                    findings.append({**base, "phase": "post", "value": after, "side": "right"})
+                visits.append(
+                    {
+                        "id": vid,
+                        "clinic_id": clinic.id,
+                        "patient_id": e + 1,
+                        "episode_id": e + 1,
+                        "clinician_id": clinicians[e % 2],
+                        "visit_date": days0[e] + timedelta(days=3 * k),
+                        "kind": "follow-up",
+                        "status": "signed",
+                        "complaint": COMPLAINTS[e % len(COMPLAINTS)],
+                        "revision": 1,
+                        "category": cat,
+                        "category_side": "right",
+                        "pain": pain,
+                        "indicators_pre": 2,
+                        "indicators_post": 2 - cleared,
+                        "indicators_rechecked": 2,
+                        "indicators_cleared": cleared,
+                        "safety_action": "refer-before-treatment" if rng.random() < 0.01 else "clear",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                for kind in rng.sample(CARE, rng.randint(1, 2)):
+                    care.append({"clinic_id": clinic.id, "visit_id": vid, "revision": 1, "kind": kind})
         with app.db.transaction() as conn:
             conn.execute(insert(visit), visits)
             conn.execute(insert(visit_finding), findings)
+            conn.execute(insert(visit_treatment), care)
     with app.db.transaction() as conn:
-        if app.db.is_sqlite:
-            conn.exec_driver_sql("ANALYZE")
-        else:
-            conn.exec_driver_sql("ANALYZE")
-    return clinic.id
+        conn.exec_driver_sql("ANALYZE")
+    return clinic.id, clinicians
 
 
-def run_queries(app: App, clinic_id: int, rounds: int = 5) -> list[dict[str, object]]:
-    rng = random.Random(9)
+READS = {
+    "overview (visits, stops)": ("visits", ("visits", "stops", "emergencies")),
+    "indicators cleared": ("clearing", ("positive", "rechecked", "cleared")),
+    "cleared by care given": ("care", ("care",)),
+    "category transitions": ("transitions", ("transition",)),
+    "pain responders / MCID": ("episodes", ("episodes", "responders", "mcid-at")),
+}
+
+
+def _filters(clinic_id: int, clinicians: list[int], i: int) -> store.Filters:
+    """All five years, the last year, one complaint, one clinician: in turn."""
+    today = _today()
+    five_years = today - timedelta(days=5 * 365)
+    return [
+        store.Filters(clinic_id, five_years, today),
+        store.Filters(clinic_id, today - timedelta(days=365), today),
+        store.Filters(clinic_id, five_years, today, complaint=COMPLAINTS[i % len(COMPLAINTS)]),
+        store.Filters(clinic_id, five_years, today, clinician_id=clinicians[i % 2]),
+    ][i % 4]
+
+
+def run_queries(app: App, clinic_id: int, clinicians: list[int], rounds: int = 12) -> list[dict[str, object]]:
     rows = []
-    for name, fn in (
-        ("overview", store.overview),
-        ("indicators cleared", store.clearing_by_indicator),
-        ("category transitions", store.category_transitions),
-        ("pain responders / MCID", store.pain_course),
-    ):
+    today = _today()
+    timed = {
+        **{
+            name: (lambda conn, f, p, fam=fam, ms=ms: store.read(conn, f, p, fam, ms))
+            for name, (fam, ms) in READS.items()
+        },
+        "patients seen (distinct)": lambda conn, f, p: store.distinct_patients(conn, f, p, "patient"),
+        "patients referred (distinct)": lambda conn, f, p: store.distinct_patients(conn, f, p, "referred"),
+    }
+    for name, fn in timed.items():
         samples = []
         for i in range(rounds):
-            f = store.Filters(
-                clinic_id, date(2021, 1, 1), date(2025, 12, 31), complaint=rng.choice(COMPLAINTS) if i % 2 else ""
-            )
+            f = _filters(clinic_id, clinicians, i)
             with app.db.read() as conn:
                 t0 = time.perf_counter()
-                fn(conn, f)
+                fn(conn, f, store.plan(f, today, store.stale_months(conn, f, today)))
                 samples.append(time.perf_counter() - t0)
         rows.append({"query": name, **summary_ms(samples)})
+    owner = Actor.console(clinic_id)
+    samples = []
+    for i in range(rounds):
+        f = _filters(clinic_id, clinicians, i)
+        t0 = time.perf_counter()
+        analytics.dashboard(
+            app,
+            owner,
+            start=f.start.isoformat(),
+            end=f.end.isoformat(),
+            clinician_id=f.clinician_id,
+            complaint=f.complaint,
+        )
+        samples.append(time.perf_counter() - t0)
+    rows.append({"query": "whole dashboard (service)", **summary_ms(samples)})
     return rows
+
+
+def count_months(app: App, clinic_id: int) -> tuple[float, int]:
+    """What the first dashboard after an upgrade does: count every month of the five years."""
+    today = _today()
+    with app.db.read() as conn:
+        months = store.stale_months(conn, store.Filters(clinic_id, today - timedelta(days=5 * 365 + 31), today), today)
+    t0 = time.perf_counter()
+    for m in months:
+        with app.db.transaction() as conn:
+            rollups.rebuild(conn, clinic_id, m, datetime.now(UTC))
+    return time.perf_counter() - t0, len(months)
 
 
 def one(url: str, d: Path, label: str) -> None:
@@ -165,13 +227,15 @@ def one(url: str, d: Path, label: str) -> None:
     try:
         migrate.upgrade(app.db)
         t0 = time.perf_counter()
-        clinic_id = load(app)
+        clinic_id, clinicians = load(app)
         load_s = time.perf_counter() - t0
+        count_s, months = count_months(app, clinic_id)
         header(
-            f"Analytics over {N_VISITS:,} signed visits on {label} (target: each p95 ≤ 1 s; load {load_s:.0f} s)",
+            f"Analytics over {N_VISITS:,} signed visits on {label} (target: each p95 ≤ 1 s). "
+            f"Loading took {load_s:.0f} s; counting all {months} months once took {count_s:.1f} s",
             app.db.describe(),
         )
-        table(run_queries(app, clinic_id))
+        table(run_queries(app, clinic_id, clinicians))
     finally:
         app.close()
 
