@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import timedelta
 
-from sotchart.services import charting, questionnaires
+from sotchart.services import charting, questionnaires, visits
 from sotchart.services.context import App
 from tests import factories
 from tests.support import web
@@ -56,8 +57,15 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
     assert "Dr Ahmed, general practice" in letter and "please assess before further care" in letter
     assert "severe blood pressure" in letter
 
+    episode = visits.start_episode(app, c.actor("clinician"), p.id, "Low back pain")
+    day = (app.clock().date() - timedelta(days=1)).isoformat()
+    factories.signed_visit(app, c, p.id, episode, day, pain=3, category=1, cleared=False)
     progress = _text(client.get(f"/patients/{p.id}/progress.pdf").content)
     assert "Progress report" in progress and "Pain intensity (NRS 0–10)" in progress and "reached" in progress
+    # The charts are drawn in the PDF as in the page: pain with its MCID line, indicators, categories.
+    assert "Pain from 3 on" in progress and "MCID 2.1" in progress
+    assert "Indicators before and after treatment" in progress and "at the recheck" in progress
+    assert "Category 1 (1)" in progress and "none confirmed (1)" in progress
 
     other = factories.visit(app, c, p.id)
     assert client.get(f"/visits/{other.id}/referral.pdf").status_code == 409

@@ -113,7 +113,9 @@ def test_chart_timeline_shows_category_indicators_pain_and_the_trend(app: App) -
     first = page.select_one("#visit-rows tr")
     cells = [td.text.strip() for td in first.select("td")]
     assert "Cat 1 right" in cells and "2 → 1" in cells and "4" in cells
-    assert page.select_one("svg.pain-chart title").text.startswith("Pain from 7")
+    assert page.select_one("#chart-pain title").text.startswith("Pain from 7 on")
+    assert len(page.select("#chart-indicators g.pair")) == 2
+    assert page.select_one("#chart-categories rect.cat-1 title").text.endswith("Category 1 right")
 
 
 def test_secondary_diagnoses(app: App) -> None:

@@ -66,7 +66,9 @@ class Chart:
     visit_summary: dict[str, Any]
     next_cursor: str | None = None
     today: date = field(default_factory=date.today)
-    pain: list[tuple[date, int]] = field(default_factory=list)
+    # Oldest first: each visit's pain, indicators before and after, and category, for the progress charts.
+    progress: list[dict[str, Any]] = field(default_factory=list)
+    goals: str = ""
 
 
 def _patient(row: dict[str, Any]) -> Patient:
@@ -217,7 +219,8 @@ def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = Non
             visit_summary=visit_store.summary_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
             next_cursor=next_cursor,
             today=u.now.date(),
-            pain=visit_store.pain_series(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
+            progress=visit_store.progress_series(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
+            goals=visit_store.care_plan_goals(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
         )
         u.audit("patient.read", "patient", patient_id, patient_id=patient_id)
         return chart

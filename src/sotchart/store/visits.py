@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from sotchart.store.tables import app_user, episode, visit
+from sotchart.store.tables import app_user, episode, visit, visit_revision
 
 
 def create(
@@ -154,22 +155,53 @@ def get_episode(conn: Connection, clinic_id: int, episode_id: int) -> dict[str, 
     return dict(row._mapping) if row else None
 
 
-def pain_series(conn: Connection, *, clinic_id: int, patient_id: int, limit: int = 60) -> list[tuple[date, int]]:
-    """The latest pain scores, oldest first, for the chart's trend line."""
+def progress_series(conn: Connection, *, clinic_id: int, patient_id: int, limit: int = 60) -> list[dict[str, Any]]:
+    """The latest visits' pain, indicators before and after, and category, oldest first, for the charts."""
     rows = conn.execute(
-        select(visit.c.visit_date, visit.c.pain)
+        select(
+            visit.c.visit_date,
+            visit.c.status,
+            visit.c.pain,
+            visit.c.indicators_pre,
+            visit.c.indicators_post,
+            visit.c.category,
+            visit.c.category_side,
+        )
         .where(
             and_(
                 visit.c.patient_id == patient_id,
                 visit.c.clinic_id == clinic_id,
-                visit.c.pain.is_not(None),
                 visit.c.status != "entered-in-error",
+                or_(visit.c.pain.is_not(None), visit.c.revision > 0),
             )
         )
         .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
         .limit(limit)
     ).all()
-    return [(r[0], int(r[1])) for r in reversed(rows)]
+    return [dict(r._mapping) for r in reversed(rows)]
+
+
+def care_plan_goals(conn: Connection, *, clinic_id: int, patient_id: int) -> str:
+    """The goals of the latest care plan signed for the patient (at an initial visit or a re-examination)."""
+    rows = conn.execute(
+        select(visit_revision.c.document)
+        .join(visit, and_(visit.c.id == visit_revision.c.visit_id, visit.c.revision == visit_revision.c.revision))
+        .where(
+            and_(
+                visit.c.patient_id == patient_id,
+                visit.c.clinic_id == clinic_id,
+                visit.c.status.in_(("signed", "amended")),
+                visit.c.kind.in_(("new-patient", "re-examination")),
+            )
+        )
+        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
+        .limit(3)
+    )
+    for (document,) in rows:
+        goals = str((json.loads(document).get("intake") or {}).get("plan.goals") or "").strip()
+        if goals:
+            return goals
+    return ""
 
 
 def day_list(conn: Connection, *, clinic_id: int, day: date) -> list[dict[str, Any]]:

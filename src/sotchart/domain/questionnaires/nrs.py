@@ -36,3 +36,8 @@ def meets_mcid(baseline: float, now: float) -> bool:
     """Either 2 points or a 30% reduction from baseline."""
     drop = baseline - now
     return drop >= 2 or (baseline > 0 and drop / baseline >= 0.30)
+
+
+def mcid_threshold(baseline: float) -> float:
+    """The score at or below which pain has fallen by the MCID from this baseline (the easier of the two)."""
+    return round(baseline - min(2.0, 0.3 * baseline), 1)

@@ -11,6 +11,7 @@ from sotchart.domain.charting import is_positive
 from sotchart.domain.errors import Conflict
 from sotchart.reports.pdf import render_pdf
 from sotchart.services import billing, charting, patients, protocol, questionnaires
+from sotchart.web import charts
 from sotchart.web.deps import AppDep, PageUser
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +71,14 @@ def referral(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
 def progress(app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
     chart = patients.open_chart(app, user.actor, patient_id)
     outcomes = questionnaires.courses(app, user.actor, patient_id)
-    pdf = render_pdf("progress.html", clinic_name=user.clinic_name, today=chart.today, chart=chart, outcomes=outcomes)
+    pdf = render_pdf(
+        "progress.html",
+        clinic_name=user.clinic_name,
+        today=chart.today,
+        chart=chart,
+        outcomes=outcomes,
+        charts=charts.progress(chart.progress, outcomes),
+    )
     return _pdf(pdf, f"progress-{chart.patient.chart_number}.pdf")
 
 

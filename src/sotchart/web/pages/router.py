@@ -16,6 +16,7 @@ from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
 from sotchart.services import auth, patients, questionnaires, visits
 from sotchart.services.context import require
+from sotchart.web import charts
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
@@ -226,11 +227,13 @@ def chart(
     c = patients.open_chart(app, user.actor, patient_id, before)
     if request.headers.get("hx-request") and before:
         return render(request, "_visit_rows.html", chart=c)
+    outcomes = questionnaires.courses(app, user.actor, patient_id)
     return render(
         request,
         "chart.html",
         chart=c,
-        outcomes=questionnaires.courses(app, user.actor, patient_id),
+        outcomes=outcomes,
+        charts=charts.progress(c.progress, outcomes),
         alert_kinds=ALERT_KINDS,
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
