@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sotchart.domain import agreement
 from sotchart.domain.agreement import cohen_kappa, fleiss_kappa
 from sotchart.domain.errors import InvalidInput
 
@@ -59,3 +60,38 @@ def test_cohen_kappa_is_at_most_one_and_one_when_they_always_agree(pairs: list) 
         assert -1 <= a.kappa <= 1
     same = cohen_kappa([(x, x) for x, _ in pairs], resamples=50)
     assert same.kappa is None or same.kappa == pytest.approx(1)
+
+
+def test_ratings_keep_side_and_location_and_the_category() -> None:
+    r = agreement.ratings(
+        [
+            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right"},
+            {"code": "heel-tension", "phase": "post", "value": "negative"},
+            {"code": "arm-fossa", "phase": "pre", "value": "negative", "side": "left", "location": "upper"},
+        ],
+        2,
+        "left",
+    )
+    # A normal finding's side carries no information, so it is not part of the rating.
+    assert r == {"heel-tension": "positive right", "arm-fossa:upper": "negative", "category": "2 left"}
+
+
+def test_by_item_uses_cohen_for_two_examiners_and_fleiss_for_three() -> None:
+    first = ["positive right", "positive right", "negative", "negative", "positive left"]
+    second = ["positive right", "negative", "negative", "negative", "positive left"]
+    third = ["positive right", "negative", "negative", "positive right", "positive left"]
+    two = [[{"heel-tension": a}, {"heel-tension": b}] for a, b in zip(first, second, strict=True)]
+    [row] = agreement.by_item(two, resamples=200)
+    direct = agreement.cohen_kappa(list(zip(first, second, strict=True)), resamples=200)
+    assert row.item == "heel-tension" and row.visits == 5 and row.agreement == direct
+    three = [
+        [{"heel-tension": a}, {"heel-tension": b}, {"heel-tension": c}]
+        for a, b, c in zip(first, second, third, strict=True)
+    ]
+    # One visit with only two examiners is left out of Fleiss' kappa, and the note says so.
+    three.append([{"heel-tension": "negative"}, {"heel-tension": "negative"}])
+    [row3] = agreement.by_item(three, resamples=200)
+    assert row3.agreement is not None and row3.agreement.method == "fleiss" and row3.agreement.subjects == 5
+    assert "1 visit(s)" in row3.note
+    lonely = agreement.by_item([[{"category": "1"}, {"category": "1"}]], resamples=10)
+    assert lonely[0].agreement is None and "two or more patients" in lonely[0].note

@@ -10,6 +10,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sotchart.domain.charting import NORMAL_VALUES
 from sotchart.domain.errors import FieldProblem, InvalidInput
 
 Label = Hashable
@@ -105,3 +106,63 @@ def fleiss_kappa(
             [FieldProblem("subjects", "Give every patient the same number of ratings.")],
         )
     return _agreement("fleiss", subjects, len(subjects[0]), _fleiss, resamples, seed, level)
+
+
+# --- from recorded examinations to agreement, item by item ------------------------------------------
+
+CATEGORY_ITEM = "category"
+
+
+def ratings(findings: Sequence[dict[str, Any]], category: int | None, side: str | None) -> dict[str, str]:
+    """One examiner's ratings at one visit: each pre-treatment indicator (with its location, when it has
+    one) → its value, with the side when something was found; and the category with its side."""
+    out: dict[str, str] = {}
+    for f in findings:
+        if f.get("phase", "pre") != "pre":
+            continue
+        item = f["code"] + (f":{f['location']}" if f.get("location") else "")
+        value = str(f["value"])
+        if f.get("side") and value not in NORMAL_VALUES:
+            value += f" {f['side']}"
+        out[item] = value
+    if category:
+        out[CATEGORY_ITEM] = f"{category} {side or ''}".strip()
+    return out
+
+
+@dataclass(frozen=True)
+class ItemAgreement:
+    item: str
+    agreement: Agreement | None
+    visits: int  # visits where two or more examiners rated the item
+    note: str = ""
+
+
+def by_item(visits: Sequence[Sequence[dict[str, str]]], *, resamples: int = 1000) -> list[ItemAgreement]:
+    """Agreement per item over visits, each a list of examiners' ratings (the visit's own examiner first).
+    Where visits had different numbers of examiners, the most common number is used (Cohen's kappa for two,
+    Fleiss' for more) and the others are left out, said in the note."""
+    items = sorted({item for v in visits for r in v for item in r}, key=lambda i: (i == CATEGORY_ITEM, i))
+    out = []
+    for item in items:
+        subjects = [[r[item] for r in v if item in r] for v in visits]
+        subjects = [s for s in subjects if len(s) >= 2]
+        if not subjects:
+            continue
+        raters = Counter(len(s) for s in subjects).most_common(1)[0][0]
+        used = [s for s in subjects if len(s) == raters]
+        note = (
+            f"{len(subjects) - len(used)} visit(s) with another number of examiners left out."
+            if len(used) < len(subjects)
+            else ""
+        )
+        if len(used) < 2:
+            out.append(ItemAgreement(item, None, len(subjects), "Needs two or more patients examined by both."))
+            continue
+        a = (
+            cohen_kappa([(s[0], s[1]) for s in used], resamples=resamples)
+            if raters == 2
+            else fleiss_kappa(used, resamples=resamples)
+        )
+        out.append(ItemAgreement(item, a, len(subjects), note))
+    return out

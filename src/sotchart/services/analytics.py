@@ -34,7 +34,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _period(start: str, end: str, today: date) -> tuple[date, date]:
+def parse_period(start: str, end: str, today: date) -> tuple[date, date]:
     try:
         s = date.fromisoformat(start) if start else today - timedelta(days=365)
         e = date.fromisoformat(end) if end else today
@@ -72,7 +72,7 @@ def dashboard(
     app: App, actor: Actor, *, start: str = "", end: str = "", clinician_id: int | None = None, complaint: str = ""
 ) -> Dashboard:
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
-        s, e = _period(start, end, u.now.date())
+        s, e = parse_period(start, end, u.now.date())
         f = store.Filters(u.clinic_id(), s, e, clinician_id, complaint.strip()[:200])
         stale = store.stale_months(u.conn, f, u.now.date())
     _refresh(app, f.clinic_id, stale)

@@ -268,6 +268,25 @@ outcome_month_state = Table(
     Column("built_at", UtcDateTime, nullable=True),
 )
 
+# An examination of the patient at a visit by a second (third, ...) examiner, recorded blind to the
+# first: the indicators they found before treatment and the category they would assign. Examiner
+# agreement compares these with the visit's own signed findings. Rows never change.
+examination = Table(
+    "examination",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=False),
+    Column("examiner_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("findings", Text, nullable=False),  # JSON: pre-treatment findings, as in the visit record
+    Column("category", Integer, nullable=True),
+    Column("category_side", String(10), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_examination_visit", "visit_id", "examiner_id"),
+    Index("ix_examination_clinic", "clinic_id", "created_at"),
+)
+
 # A questionnaire as the patient answered it (raw answers, instrument and scoring versions) with its
 # score, band and percent: the observation the charts, reports and analytics read. Never changed.
 questionnaire_response = Table(

@@ -221,6 +221,7 @@ def day_list(conn: Connection, *, clinic_id: int, day: date) -> list[dict[str, A
             patient.c.given_name,
             patient.c.chart_number,
             app_user.c.display_name.label("clinician_name"),
+            visit.c.clinician_id,
         )
         .join(patient, patient.c.id == visit.c.patient_id)
         .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
@@ -242,6 +243,7 @@ def unsigned_before(conn: Connection, *, clinic_id: int, before: datetime, limit
             patient.c.family_name,
             patient.c.given_name,
             app_user.c.display_name.label("clinician_name"),
+            visit.c.clinician_id,
         )
         .join(patient, patient.c.id == visit.c.patient_id)
         .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)

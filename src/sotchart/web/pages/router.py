@@ -166,7 +166,12 @@ def home(user: PageUser) -> Response:
 
 @router.get("/today")
 def today(request: Request, app: AppDep, user: PageUser) -> Response:
-    return render(request, "today.html", day=visits.today(app, user.actor))
+    return render(
+        request,
+        "today.html",
+        day=visits.today(app, user.actor),
+        can_examine=allows(user.actor.role, Action.VISIT_UPDATE),
+    )
 
 
 @router.get("/patients")
