@@ -68,6 +68,7 @@ def signed_visit(
     cleared: bool,
     safety: bool = False,
     procedures: tuple[str, ...] = ("blocking",),
+    extra: dict[str, Any] | None = None,
 ) -> int:
     """A visit charted with one indicator (rechecked) and signed, as the screen would."""
     v = visits.create_visit(
@@ -91,6 +92,7 @@ def signed_visit(
         "confirmed_category": {"category": category, "side": "right"},
         "treatment": {"procedures": list(procedures)},
         "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
+        **(extra or {}),
     }
     r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
     if safety:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 from sqlalchemy import text
 
 from sotchart.services.context import App
@@ -92,3 +94,10 @@ def test_demo_loads_once(fresh_app: App) -> None:
     with fresh_app.db.transaction() as conn:
         most = conn.execute(text("SELECT max(n) FROM (SELECT count(*) AS n FROM visit GROUP BY patient_id) t")).scalar()
     assert most == 1000
+    # The de-identified research export of the demo clinic, from the command line.
+    out = fresh_app.settings.data_dir / "research.zip"
+    r = cli.run(fresh_app, "research", "export", str(out))
+    assert r.returncode == 0 and "Research export written" in r.stdout, r.stderr
+    with zipfile.ZipFile(out) as z:
+        assert "csv/visits.csv" in z.namelist() and "parquet/findings.parquet" in z.namelist()
+        assert "Demo" not in z.read("csv/patients.csv").decode()

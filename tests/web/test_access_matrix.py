@@ -47,6 +47,8 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/today"): (Action.PATIENT_SEARCH, None),
     ("GET", "/analytics"): (Action.ANALYTICS_READ, None),
     ("GET", "/analytics/agreement"): (Action.ANALYTICS_READ, None),
+    ("GET", "/research"): (Action.DEIDENTIFIED_READ, None),
+    ("GET", "/research/export.zip"): (Action.DEIDENTIFIED_READ, None),
     ("GET", "/visits/{visit_id}/second-exam"): (Action.VISIT_UPDATE, None),
     ("POST", "/visits/{visit_id}/second-exam"): (Action.VISIT_UPDATE, {"category": "1"}),
     ("GET", "/visits/{visit_id}/summary.pdf"): (Action.PATIENT_READ, None),

@@ -27,3 +27,25 @@ def test_researcher_sees_aggregates_and_no_names(app: App) -> None:
     assert empty.status_code == 200 and web.html(empty).select_one("#no-data") is not None
     bad = client.get("/analytics", params={"start": "2026-12-01", "end": "2026-01-01"})
     assert bad.status_code == 422 and "starts after it ends" in bad.text
+
+
+def test_researchers_download_the_research_export(app: App) -> None:
+    import io
+    import zipfile
+
+    from sotchart.services import visits
+
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="Zzresearchname")
+    e = visits.start_episode(app, c.actor("clinician"), p.id, "Low back pain")
+    factories.signed_visit(app, c, p.id, e, app.clock().date().isoformat(), pain=5, category=1, cleared=True)
+    client = web.client(app)
+    web.sign_in(client, c.emails["researcher"])
+    page = web.html(client.get("/research"))
+    assert len(page.select("#safe-harbor tbody tr")) == 18
+    r = client.get("/research/export.zip", params={"strict": "1"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert "attachment" in r.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        assert "Zzresearchname" not in z.read("csv/visits.csv").decode() + z.read("README.txt").decode()
+        assert "visit_date" not in z.read("csv/visits.csv").decode().splitlines()[0]

@@ -12,7 +12,7 @@ from rich.table import Table
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.cli.protocol import evaluate, protocol_cli
 from sotchart.cli.questionnaire import questionnaire_cli
-from sotchart.services import audit, backup, clinics, database, demo, users
+from sotchart.services import audit, backup, clinics, database, demo, research, users
 from sotchart.services.context import Actor
 
 cli = typer.Typer(
@@ -251,6 +251,32 @@ def restore_cmd(path: Path) -> None:
             app, Actor.console(), path, lambda table, n: bar.update(task, advance=n, description=table)
         )
     out.print(f"Restored {sum(report.row_counts.values())} rows from {report.path}; audit chain verified.")
+
+
+research_cli = typer.Typer(help="De-identified data for research.", no_args_is_help=True)
+cli.add_typer(research_cli, name="research")
+
+
+@research_cli.command("export")
+def research_export_cmd(
+    path: Path,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Years and day numbers only: no shifted dates (strict Safe Harbor)")
+    ] = False,
+    clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
+) -> None:
+    """Write the de-identified research export (CSV, Parquet, data dictionary) to PATH as a zip."""
+    with app_handle() as app, _progress() as bar:
+        clinic_id = clinic or (c.id if (c := clinics.first_clinic(app)) else None)
+        task = bar.add_task("exporting", total=None)
+        report = research.export(
+            app, Actor.console(clinic_id), path, strict=strict, progress=lambda what: bar.update(task, description=what)
+        )
+    out.print(
+        f"Research export written to {report.path}: "
+        + ", ".join(f"{n} {table}" for table, n in report.rows.items())
+        + (" (years and day numbers only)." if strict else " (dates shifted per patient).")
+    )
 
 
 def main() -> None:

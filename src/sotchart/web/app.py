@@ -25,6 +25,7 @@ from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import examinations as examination_pages
 from sotchart.web.pages import kiosk as kiosk_pages
 from sotchart.web.pages import reports as report_pages
+from sotchart.web.pages import research as research_pages
 from sotchart.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(kiosk_pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(examination_pages.router)
+    app.include_router(research_pages.router)
     app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,0 +1,44 @@
+"""The research export, downloaded by researchers (and clinicians and owners) from the web."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from sotchart.domain import deidentify
+from sotchart.domain.roles import Action
+from sotchart.services import research
+from sotchart.services.context import require
+from sotchart.web.deps import AppDep, PageUser
+from sotchart.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/research")
+def research_page(request: Request, user: PageUser) -> Response:
+    require(user.actor, Action.DEIDENTIFIED_READ)
+    return render(request, "research.html", safe_harbor=deidentify.SAFE_HARBOR, dictionary=deidentify.DICTIONARY)
+
+
+@router.get("/research/export.zip")
+def research_download(app: AppDep, user: PageUser, strict: Annotated[str, Query(max_length=1)] = "") -> Response:
+    folder = Path(tempfile.mkdtemp(prefix="sotchart-research-"))
+    try:
+        report = research.export(app, user.actor, folder / "export.zip", strict=bool(strict))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    name = f"sotchart-research-{'strict-' if report.strict else ''}{app.clock().date().isoformat()}.zip"
+    return FileResponse(
+        report.path,
+        media_type="application/zip",
+        filename=name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
