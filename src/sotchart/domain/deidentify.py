@@ -142,7 +142,7 @@ DICTIONARY: dict[str, list[Column]] = {
         Column(
             "instrument",
             "text",
-            "Questionnaire code (nrs-pain, psfs, odi, ndi, bournemouth-back, bournemouth-neck, hit6).",
+            "Questionnaire code (nrs-pain, psfs, odi, ndi, bq-back, bq-neck, hit-6).",
         ),
         Column("instrument_version", "text", "Version of the instrument answered."),
         Column("scoring_version", "text", "Version of sotchart's scoring rule."),

@@ -26,10 +26,12 @@ def analytics_page(
     complaint: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     clinician_id = int(clinician) if clinician.isdigit() else None
-    names = {code: p.name for code, p in protocol.active(app.settings).procedures.items()}
+    pack = protocol.active(app.settings)
+    names = {code: p.name for code, p in pack.procedures.items()}
+    names.update({code: i.name for code, i in pack.indicators.items()})
     try:
         d = analytics.dashboard(app, user.actor, start=start, end=end, clinician_id=clinician_id, complaint=complaint)
     except InvalidInput as e:
         d = analytics.dashboard(app, user.actor)
-        return render(request, "analytics.html", status_code=422, d=d, message=e.detail, procedure_names=names)
-    return render(request, "analytics.html", d=d, message="", procedure_names=names)
+        return render(request, "analytics.html", status_code=422, d=d, message=e.detail, names=names)
+    return render(request, "analytics.html", d=d, message="", names=names)
