@@ -12,7 +12,7 @@ from rich.table import Table
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.cli.protocol import evaluate, protocol_cli
 from sotchart.cli.questionnaire import questionnaire_cli
-from sotchart.services import audit, backup, clinics, database, demo, research, users
+from sotchart.services import audit, backup, clinics, database, demo, fhir_export, research, users
 from sotchart.services.context import Actor
 
 cli = typer.Typer(
@@ -251,6 +251,31 @@ def restore_cmd(path: Path) -> None:
             app, Actor.console(), path, lambda table, n: bar.update(task, advance=n, description=table)
         )
     out.print(f"Restored {sum(report.row_counts.values())} rows from {report.path}; audit chain verified.")
+
+
+@cli.command("export")
+def export_cmd(
+    path: Path,
+    patient: Annotated[
+        int | None, typer.Option(help="Export one patient's record (by id) instead of the clinic's")
+    ] = None,
+    clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
+) -> None:
+    """Write the clinic's (or one patient's) record as FHIR R4 NDJSON with a Bulk Data manifest, zipped, to PATH."""
+    with app_handle() as app, _progress() as bar:
+        clinic_id = clinic or (c.id if (c := clinics.first_clinic(app)) else None)
+        task = bar.add_task("exporting", total=None)
+        report = fhir_export.export(
+            app,
+            Actor.console(clinic_id),
+            path,
+            patient_id=patient,
+            progress=lambda kind, n: bar.update(task, advance=n, description=kind or "zipping"),
+        )
+    out.print(
+        f"FHIR export written to {report.path}: {report.resources:,} resources in {report.seconds:.1f} s "
+        f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.counts.items()))})."
+    )
 
 
 research_cli = typer.Typer(help="De-identified data for research.", no_args_is_help=True)
