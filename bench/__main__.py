@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import analytics, chart_and_search, evaluate, visit_actions
+from bench import analytics, chart_and_search, evaluate, fhir_export, visit_actions
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
         ("visit", visit_actions),
         ("chart", chart_and_search),
         ("analytics", analytics),
+        ("export", fhir_export),
     ):
         if not chosen or name in chosen:
             module.main()

@@ -13,14 +13,16 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench import practice
 from bench.common import header, summary_ms, table
-from sotchart.services import analytics, clinics, users
+from bench.practice import COMPLAINTS
+from sotchart.services import analytics
 from sotchart.services.context import App
 from sotchart.services.policy import Actor
 from sotchart.settings import Settings
 from sotchart.store import analytics as store
 from sotchart.store import migrate, rollups
-from sotchart.store.tables import episode, patient, visit, visit_finding, visit_treatment
+from sotchart.store.tables import visit, visit_finding, visit_treatment
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.support.postgres import PostgresServer
@@ -28,7 +30,6 @@ from tests.support.postgres import PostgresServer
 N_VISITS = int(os.environ.get("BENCH_VISITS", "1000000"))
 VISITS_PER_EPISODE = 10
 CODES = ("posture-pelvis", "leg-length-prone", "heel-tension", "arm-fossa", "inguinal-tender", "tmj")
-COMPLAINTS = ("Low back pain", "Neck pain", "Sciatica", "Headache", "Pelvic pain")
 CARE = ("blocking", "cmrt", "cranial", "spinal-adjustment")
 
 
@@ -38,60 +39,14 @@ def _today() -> date:
 
 def load(app: App) -> tuple[int, list[int]]:
     rng = random.Random(5)
-    clinic = clinics.create_clinic(app, Actor.console(), "Analytics clinic")
-    clinicians = [
-        users.add_user(
-            app,
-            Actor.console(clinic.id),
-            email=f"dc{k}@bench.test",
-            display_name=f"Dr Bench {k}",
-            role="clinician",
-            password="bench password 123",
-            clinic_id=clinic.id,
-        ).id
-        for k in range(2)
-    ]
+    clinic_id, clinicians = practice.clinic_with_clinicians(app, "Analytics clinic")
     now = datetime.now(UTC)
     n_episodes = N_VISITS // VISITS_PER_EPISODE
     # Five years of care ending today, so the current month is counted from the visits as in a clinic.
     start = _today() - timedelta(days=5 * 365)
     span = (_today() - start).days - 3 * VISITS_PER_EPISODE
     days0 = [start + timedelta(days=rng.randint(0, span)) for _ in range(n_episodes)]
-    with app.db.transaction() as conn:
-        conn.execute(
-            insert(patient),
-            [
-                {
-                    "id": i + 1,
-                    "clinic_id": clinic.id,
-                    "chart_number": f"P{i + 1:07d}",
-                    "family_name": "Bench",
-                    "given_name": str(i),
-                    "family_key": "bench",
-                    "given_key": str(i),
-                    "birth_date": date(1970, 1, 1),
-                    "sex": "unknown",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in range(n_episodes)
-            ],
-        )
-        conn.execute(
-            insert(episode),
-            [
-                {
-                    "id": i + 1,
-                    "clinic_id": clinic.id,
-                    "patient_id": i + 1,
-                    "complaint": COMPLAINTS[i % len(COMPLAINTS)],
-                    "start_date": days0[i],
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in range(n_episodes)
-            ],
-        )
+    practice.patients_with_episodes(app, clinic_id, days0)
     vid = 0
     for chunk in range(0, n_episodes, 2000):
         visits, findings, care = [], [], []
@@ -105,7 +60,7 @@ def load(app: App) -> tuple[int, list[int]]:
                 cleared = 0
                 for code in rng.sample(CODES, 2):
                     base = {
-                        "clinic_id": clinic.id,
+                        "clinic_id": clinic_id,
                         "patient_id": e + 1,
                         "visit_id": vid,
                         "revision": 1,
@@ -119,7 +74,7 @@ def load(app: App) -> tuple[int, list[int]]:
                 visits.append(
                     {
                         "id": vid,
-                        "clinic_id": clinic.id,
+                        "clinic_id": clinic_id,
                         "patient_id": e + 1,
                         "episode_id": e + 1,
                         "clinician_id": clinicians[e % 2],
@@ -141,14 +96,14 @@ def load(app: App) -> tuple[int, list[int]]:
                     }
                 )
                 for kind in rng.sample(CARE, rng.randint(1, 2)):
-                    care.append({"clinic_id": clinic.id, "visit_id": vid, "revision": 1, "kind": kind})
+                    care.append({"clinic_id": clinic_id, "visit_id": vid, "revision": 1, "kind": kind})
         with app.db.transaction() as conn:
             conn.execute(insert(visit), visits)
             conn.execute(insert(visit_finding), findings)
             conn.execute(insert(visit_treatment), care)
     with app.db.transaction() as conn:
         conn.exec_driver_sql("ANALYZE")
-    return clinic.id, clinicians
+    return clinic_id, clinicians
 
 
 READS = {
