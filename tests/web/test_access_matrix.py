@@ -49,6 +49,9 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/analytics/agreement"): (Action.ANALYTICS_READ, None),
     ("GET", "/research"): (Action.DEIDENTIFIED_READ, None),
     ("GET", "/research/export.zip"): (Action.DEIDENTIFIED_READ, None),
+    ("GET", "/fhir/{kind}/{rid}"): (Action.PATIENT_READ, None),
+    ("GET", "/fhir/{kind}"): (Action.PATIENT_READ, None),
+    ("GET", "/fhir/Patient/{rid}/$everything"): (Action.PATIENT_READ, None),
     ("GET", "/visits/{visit_id}/second-exam"): (Action.VISIT_UPDATE, None),
     ("POST", "/visits/{visit_id}/second-exam"): (Action.VISIT_UPDATE, {"category": "1"}),
     ("GET", "/visits/{visit_id}/summary.pdf"): (Action.PATIENT_READ, None),
@@ -87,6 +90,7 @@ PUBLIC = {
     ("POST", "/kiosk/{token}"),
     ("GET", "/api/docs"),
     ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/fhir/metadata"),  # the capability statement names no record
 }
 ROLES = ("owner", "clinician", "assistant", "researcher")
 SECRET_NAME = "Zzmatrixsecret"
@@ -140,6 +144,9 @@ def _call(entry: dict, method: str, path: str, body: dict | None):  # type: igno
 
 
 def _fill(path: str, patient_id: int, visit_id: int) -> str:
+    # FHIR routes: read the patient, search their encounters, and $everything, by FHIR id.
+    path = path.replace("/fhir/{kind}/{rid}", "/fhir/Patient/{rid}")
+    path = path.replace("/fhir/{kind}", f"/fhir/Encounter?patient=p{patient_id}").replace("{rid}", f"p{patient_id}")
     return path.replace("{patient_id}", str(patient_id)).replace("{visit_id}", str(visit_id))
 
 

@@ -111,7 +111,7 @@ def visit_resources(v: dict[str, Any], names: dict[str, str]) -> Iterable[mapper
     yield mapper.note(v)
 
 
-def _questionnaire(q: dict[str, Any]) -> dict[str, Any]:
+def questionnaire_row(q: dict[str, Any]) -> dict[str, Any]:
     inst = INSTRUMENTS.get(q["instrument"])
     return {**q, "name": inst.name if inst else q["instrument"], "loinc": inst.loinc if inst else ""}
 
@@ -152,7 +152,7 @@ def export(
             out.write(visit_resources(v, names))
         out.write(mapper.care_plan(e, goals.get(e["id"], "")) for e in store.episodes(u.conn, clinic_id, patient_id))
         for q in store.questionnaires(u.conn, clinic_id, patient_id):
-            out.write(mapper.questionnaire_response(_questionnaire(q)))
+            out.write(mapper.questionnaire_response(questionnaire_row(q)))
         out.close()
         report.counts = dict(out.counts)
         u.audit(

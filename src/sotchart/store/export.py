@@ -14,9 +14,14 @@ from sotchart.store.tables import episode, patient, questionnaire_response, visi
 BATCH = 2000
 
 
-def _stream(conn: Connection, query: Any) -> Iterator[dict[str, Any]]:
-    for row in conn.execution_options(yield_per=BATCH).execute(query):
-        yield dict(row._mapping)
+def stream(conn: Connection, query: Any) -> Iterator[dict[str, Any]]:
+    # Closed when the reader stops early too: PostgreSQL's server-side cursor must not outlive the read.
+    result = conn.execution_options(yield_per=BATCH).execute(query)
+    try:
+        for row in result:
+            yield dict(row._mapping)
+    finally:
+        result.close()
 
 
 def _scope(table: Any, clinic_id: int, patient_id: int | None) -> Any:
@@ -27,47 +32,74 @@ def _scope(table: Any, clinic_id: int, patient_id: int | None) -> Any:
 
 
 def patients(conn: Connection, clinic_id: int, patient_id: int | None = None) -> Iterator[dict[str, Any]]:
-    return _stream(conn, select(patient).where(_scope(patient, clinic_id, patient_id)).order_by(patient.c.id))
+    return stream(conn, select(patient).where(_scope(patient, clinic_id, patient_id)).order_by(patient.c.id))
 
 
 def episodes(conn: Connection, clinic_id: int, patient_id: int | None = None) -> Iterator[dict[str, Any]]:
-    return _stream(conn, select(episode).where(_scope(episode, clinic_id, patient_id)).order_by(episode.c.id))
+    return stream(conn, select(episode).where(_scope(episode, clinic_id, patient_id)).order_by(episode.c.id))
 
 
 def visits(conn: Connection, clinic_id: int, patient_id: int | None = None) -> Iterator[dict[str, Any]]:
-    """Each visit with its current revision's document and assessment (None before the first save) and
+    """Each visit with its current revision's document and assessment (empty before the first save) and
     the kinds of care given at a signed revision."""
+    return _with_records(conn, _scope(visit, clinic_id, patient_id))
+
+
+def _with_records(conn: Connection, where: Any) -> Iterator[dict[str, Any]]:
     kinds_query = (
         select(visit_treatment.c.visit_id, visit_treatment.c.kind)
         .join(visit, and_(visit.c.id == visit_treatment.c.visit_id, visit.c.revision == visit_treatment.c.revision))
-        .where(_scope(visit, clinic_id, patient_id))
+        .where(where)
         .order_by(visit_treatment.c.visit_id)
     )
-    kinds = _stream(conn, kinds_query)  # a second cursor, read in step with the visits
+    kinds = stream(conn, kinds_query)  # a second cursor, read in step with the visits
     pending = next(kinds, None)
-    rows = _stream(
+    rows = stream(
         conn,
         select(visit, visit_revision.c.document, visit_revision.c.assessment)
         .outerjoin(
             visit_revision, and_(visit_revision.c.visit_id == visit.c.id, visit_revision.c.revision == visit.c.revision)
         )
-        .where(_scope(visit, clinic_id, patient_id))
+        .where(where)
         .order_by(visit.c.id),
     )
-    for v in rows:
-        v["document"] = orjson.loads(v["document"]) if v["document"] else {}
-        v["assessment"] = orjson.loads(v["assessment"]) if v["assessment"] else {}
-        v["treatments"] = []
-        while pending is not None and pending["visit_id"] <= v["id"]:
-            if pending["visit_id"] == v["id"]:
-                v["treatments"].append(pending["kind"])
-            pending = next(kinds, None)
-        yield v
+    try:
+        for v in rows:
+            v["document"] = orjson.loads(v["document"]) if v["document"] else {}
+            v["assessment"] = orjson.loads(v["assessment"]) if v["assessment"] else {}
+            v["treatments"] = []
+            while pending is not None and pending["visit_id"] <= v["id"]:
+                if pending["visit_id"] == v["id"]:
+                    v["treatments"].append(pending["kind"])
+                pending = next(kinds, None)
+            yield v
+    finally:
+        rows.close()
+        kinds.close()
 
 
 def questionnaires(conn: Connection, clinic_id: int, patient_id: int | None = None) -> Iterator[dict[str, Any]]:
     qr = questionnaire_response
-    for r in _stream(conn, select(qr).where(_scope(qr, clinic_id, patient_id)).order_by(qr.c.id)):
+    for r in stream(conn, select(qr).where(_scope(qr, clinic_id, patient_id)).order_by(qr.c.id)):
         r["answers"] = orjson.loads(r["answers"])
         r["activities"] = orjson.loads(r["activities"])
         yield r
+
+
+def visit_with_record(conn: Connection, clinic_id: int, visit_id: int) -> dict[str, Any] | None:
+    """One visit as `visits` yields it, for reading one visit's resources."""
+    rows = _with_records(conn, and_(visit.c.clinic_id == clinic_id, visit.c.id == visit_id))
+    try:
+        return next(rows, None)
+    finally:
+        rows.close()
+
+
+def questionnaire(conn: Connection, clinic_id: int, response_id: int) -> dict[str, Any] | None:
+    qr = questionnaire_response
+    row = conn.execute(select(qr).where(and_(qr.c.clinic_id == clinic_id, qr.c.id == response_id))).first()
+    if row is None:
+        return None
+    r = dict(row._mapping)
+    r["answers"], r["activities"] = orjson.loads(r["answers"]), orjson.loads(r["activities"])
+    return r

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from sotchart.store.export import stream as _stream
 from sotchart.store.tables import (
     episode,
     patient,
@@ -18,12 +19,6 @@ from sotchart.store.tables import (
 )
 
 SIGNED = ("signed", "amended")
-BATCH = 5000
-
-
-def _stream(conn: Connection, query: Any) -> Iterator[dict[str, Any]]:
-    for row in conn.execution_options(yield_per=BATCH).execute(query):
-        yield dict(row._mapping)
 
 
 def _signed(clinic_id: int) -> Any:

@@ -19,6 +19,7 @@ from sotchart.web.api import charting as charting_api
 from sotchart.web.api import questionnaires as questionnaires_api
 from sotchart.web.api import router as api_router
 from sotchart.web.deps import SignInRequired
+from sotchart.web.fhir import routes as fhir_routes
 from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
 from sotchart.web.pages import analytics as analytics_pages
 from sotchart.web.pages import charting as charting_pages
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(analytics_pages.router)
     app.include_router(examination_pages.router)
     app.include_router(research_pages.router)
+    app.include_router(fhir_routes.router)
     app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -50,6 +50,47 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "request"
 
 
+FHIR_ISSUE = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    412: "conflict",
+    422: "invalid",
+}
+
+
+def _json_error(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    problems: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """problem+json for the API; an OperationOutcome, as FHIR clients expect, under /fhir."""
+    if not request.url.path.startswith("/fhir"):
+        return problem(status, title, detail, problems, headers)
+    issues = [
+        {
+            "severity": "error",
+            "code": FHIR_ISSUE.get(status, "exception" if status >= 500 else "processing"),
+            "diagnostics": f"{title}: {detail}",
+        }
+    ]
+    issues += [
+        {"severity": "error", "code": "invalid", "diagnostics": p.message, "expression": [p.field]}
+        for p in problems or []
+    ]
+    return JSONResponse(
+        {"resourceType": "OperationOutcome", "issue": issues},
+        status_code=status,
+        media_type="application/fhir+json",
+        headers=headers,
+    )
+
+
 def install(app: FastAPI) -> None:
     from sotchart.web.pages.render import error_page  # the page renderer imports templates lazily
 
@@ -57,7 +98,7 @@ def install(app: FastAPI) -> None:
     async def _sotchart(request: Request, exc: SotchartError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 and wants_json(request) else None
         if wants_json(request):
-            return problem(exc.status, exc.title, exc.detail, exc.problems, headers)
+            return _json_error(request, exc.status, exc.title, exc.detail, exc.problems, headers)
         return error_page(request, exc.status, exc.title, exc.detail)
 
     @app.exception_handler(PackInvalid)
@@ -68,7 +109,7 @@ def install(app: FastAPI) -> None:
             "`sotchart protocol validate` on it and fix: " + "; ".join(str(p) for p in exc.problems[:3])
         )
         if wants_json(request):
-            return problem(500, "Protocol pack invalid", detail)
+            return _json_error(request, 500, "Protocol pack invalid", detail)
         return error_page(request, 500, "Protocol pack invalid", detail)
 
     @app.exception_handler(RequestValidationError)
@@ -79,7 +120,7 @@ def install(app: FastAPI) -> None:
             problems.append(FieldProblem(_field_name(tuple(err.get("loc", ()))), msg))
         detail = "Some entries need fixing: " + "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
         if wants_json(request):
-            return problem(422, "Some entries need fixing", detail, problems)
+            return _json_error(request, 422, "Some entries need fixing", detail, problems)
         return error_page(request, 422, "Some entries need fixing", detail)
 
     @app.exception_handler(StarletteHTTPException)
@@ -91,7 +132,7 @@ def install(app: FastAPI) -> None:
         )
         title = {404: "Not found", 405: "Not allowed here", 413: "Too large"}.get(exc.status_code, "Request problem")
         if wants_json(request):
-            return problem(exc.status_code, title, detail, headers=getattr(exc, "headers", None))
+            return _json_error(request, exc.status_code, title, detail, headers=getattr(exc, "headers", None))
         return error_page(request, exc.status_code, title, detail)
 
     @app.exception_handler(Exception)
@@ -102,5 +143,5 @@ def install(app: FastAPI) -> None:
             "tell the clinic's administrator the time it happened."
         )
         if wants_json(request):
-            return problem(500, "Server error", detail)
+            return _json_error(request, 500, "Server error", detail)
         return error_page(request, 500, "Server error", detail)

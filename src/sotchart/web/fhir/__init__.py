@@ -1,0 +1,1 @@
+"""The read-only FHIR R4 API under /fhir."""
