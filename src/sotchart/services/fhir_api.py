@@ -15,7 +15,13 @@ from sotchart.domain.fhir import mapper
 from sotchart.domain.roles import Action
 from sotchart.services import protocol
 from sotchart.services.context import Actor, App, Unit, unit
-from sotchart.services.fhir_export import questionnaire_row, visit_resources, vocabulary_resources
+from sotchart.services.fhir_export import (
+    indicator_and_procedure_names,
+    questionnaire_row,
+    record_resources,
+    visit_resources,
+    vocabulary_resources,
+)
 from sotchart.store import clinics as clinic_store
 from sotchart.store import export as store
 from sotchart.store import patients as patient_store
@@ -80,25 +86,14 @@ def _number(text: str, prefix: str) -> int:
 
 
 def _patient_resources(app: App, u: Unit, patient_id: int) -> Iterator[mapper.Resource]:
-    clinic_id = u.clinic_id()
-    p = patient_store.get(u.conn, clinic_id, patient_id)
-    if p is None:
+    if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
         raise NotFound("No such patient in this clinic.")
-    names = _names(app)
-    yield mapper.patient(p)
-    goals: dict[int, str] = {}
-    for v in store.visits(u.conn, clinic_id, patient_id):
-        if v["episode_id"] and (g := str((v["document"].get("intake") or {}).get("plan.goals") or "").strip()):
-            goals[v["episode_id"]] = g
-        yield from (r for r in visit_resources(v, names) if r is not None)
-    yield from (mapper.care_plan(e, goals.get(e["id"], "")) for e in store.episodes(u.conn, clinic_id, patient_id))
-    for q in store.questionnaires(u.conn, clinic_id, patient_id):
-        yield from mapper.questionnaire_response(questionnaire_row(q))
+    names = indicator_and_procedure_names(protocol.active(app.settings))
+    yield from (r for r in record_resources(u.conn, u.clinic_id(), patient_id, names) if r is not None)
 
 
 def _names(app: App) -> dict[str, str]:
-    pack = protocol.active(app.settings)
-    return {code: i.name for code, i in pack.indicators.items()} | {code: p.name for code, p in pack.procedures.items()}
+    return indicator_and_procedure_names(protocol.active(app.settings))
 
 
 def _shared(app: App, u: Unit, kind: str) -> list[mapper.Resource]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +111,26 @@ def visit_resources(v: dict[str, Any], names: dict[str, str]) -> Iterable[mapper
     yield mapper.note(v)
 
 
+def record_resources(
+    conn: Any, clinic_id: int, patient_id: int | None, names: dict[str, str]
+) -> Iterator[mapper.Resource | None]:
+    """The patients' records (one patient's, or the clinic's): each patient, each visit's resources, each
+    episode's care plan and each questionnaire, streamed."""
+    yield from (mapper.patient(p) for p in store.patients(conn, clinic_id, patient_id))
+    goals: dict[int, str] = {}
+    for v in store.visits(conn, clinic_id, patient_id):
+        if v["episode_id"] and (g := str((v["document"].get("intake") or {}).get("plan.goals") or "").strip()):
+            goals[v["episode_id"]] = g  # the latest care plan's goals
+        yield from visit_resources(v, names)
+    yield from (mapper.care_plan(e, goals.get(e["id"], "")) for e in store.episodes(conn, clinic_id, patient_id))
+    for q in store.questionnaires(conn, clinic_id, patient_id):
+        yield from mapper.questionnaire_response(questionnaire_row(q))
+
+
+def indicator_and_procedure_names(pack: ProtocolPack) -> dict[str, str]:
+    return {code: i.name for code, i in pack.indicators.items()} | {code: p.name for code, p in pack.procedures.items()}
+
+
 def questionnaire_row(q: dict[str, Any]) -> dict[str, Any]:
     inst = INSTRUMENTS.get(q["instrument"])
     return {**q, "name": inst.name if inst else q["instrument"], "loinc": inst.loinc if inst else ""}
@@ -123,9 +143,7 @@ def export(
     started = time.perf_counter()
     report = ExportReport(dest)
     pack = protocol.active(app.settings)
-    names = {code: i.name for code, i in pack.indicators.items()} | {
-        code: p.name for code, p in pack.procedures.items()
-    }
+    names = indicator_and_procedure_names(pack)
     record_type, record_id = ("patient", str(patient_id)) if patient_id is not None else ("clinic", "")
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -144,15 +162,7 @@ def export(
             for s in user_store.list_for_clinic(u.conn, clinic_id)
             if s["role"] in ("owner", "clinician")
         )
-        out.write(mapper.patient(p) for p in store.patients(u.conn, clinic_id, patient_id))
-        goals: dict[int, str] = {}
-        for v in store.visits(u.conn, clinic_id, patient_id):
-            if v["episode_id"] and (g := str((v["document"].get("intake") or {}).get("plan.goals") or "").strip()):
-                goals[v["episode_id"]] = g  # the latest care plan's goals
-            out.write(visit_resources(v, names))
-        out.write(mapper.care_plan(e, goals.get(e["id"], "")) for e in store.episodes(u.conn, clinic_id, patient_id))
-        for q in store.questionnaires(u.conn, clinic_id, patient_id):
-            out.write(mapper.questionnaire_response(questionnaire_row(q)))
+        out.write(record_resources(u.conn, clinic_id, patient_id, names))
         out.close()
         report.counts = dict(out.counts)
         u.audit(
