@@ -4,6 +4,7 @@ validation does not check bindings)."""
 
 from __future__ import annotations
 
+import base64
 import re
 import zipfile
 from collections.abc import Iterator
@@ -80,3 +81,61 @@ def check(path: Path) -> dict[str, list[dict[str, Any]]]:
                     else:
                         assert code in PUBLIC_CODES.get(system, set()), f"{system}#{code} is not a bound code"
     return files
+
+
+FAMILY = {
+    "p": "Patient/p",
+    "e": "CarePlan/e",
+    "qr": "QuestionnaireResponse/qr",
+    "qs": "QuestionnaireResponse/qr",
+    "u": "Practitioner/u",
+    **{k: "Encounter/v" for k in ("v", "bp", "hr", "pain", "cat", "note", "f", "dx", "pr")},
+}
+ID_SHAPE = re.compile(r"^(qr|qs|bp|hr|pain|cat|note|dx|pr|p|e|v|f|u|c)(\d+)(.*)$")
+
+
+def renumber(resources: list[dict[str, Any]], ids: dict[str, str], clinics: tuple[int, int]) -> list[dict[str, Any]]:
+    """The resources as the importing clinic numbers them: every id and reference moved through the import's
+    id map (`Patient/p3` → `Patient/p41`, and with it `bp3-...`), the clinic's id in identifiers too."""
+    numbers: dict[tuple[str, str], str] = {}
+    for old, new in ids.items():
+        m_old, m_new = ID_SHAPE.match(old.split("/", 1)[1]), ID_SHAPE.match(new.split("/", 1)[1])
+        assert m_old and m_new
+        numbers[(old.split("/", 1)[0], m_old.group(2))] = m_new.group(2)
+    old_clinic, new_clinic = clinics
+
+    def move_id(rid: str) -> str:
+        m = ID_SHAPE.match(rid)
+        if not m:
+            return rid
+        prefix, n, rest = m.groups()
+        if prefix == "c":
+            return f"c{new_clinic}" if int(n) == old_clinic else rid
+        kind = FAMILY[prefix].split("/", 1)[0]
+        return f"{prefix}{numbers.get((kind, n), n)}{rest}"
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items()}
+            if isinstance(out.get("reference"), str):
+                kind, rid = out["reference"].split("/", 1)
+                out["reference"] = f"{kind}/{move_id(rid)}"
+            if isinstance(out.get("system"), str):
+                out["system"] = out["system"].replace(f"/clinic/{old_clinic}/", f"/clinic/{new_clinic}/")
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    moved = []
+    for r in resources:
+        m = walk(r)
+        m["id"] = move_id(r["id"])
+        for ext in m.get("extension") or []:
+            if ext["url"] == c.VISIT_RECORD:  # the embedded record names who signed by their id
+                record = orjson.loads(base64.b64decode(ext["valueAttachment"]["data"]))
+                if record["signed_by"]:
+                    record["signed_by"] = int(move_id(f"u{record['signed_by']}")[1:])
+                ext["valueAttachment"]["data"] = base64.b64encode(orjson.dumps(record)).decode()
+        moved.append(m)
+    return moved

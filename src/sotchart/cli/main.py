@@ -12,7 +12,7 @@ from rich.table import Table
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.cli.protocol import evaluate, protocol_cli
 from sotchart.cli.questionnaire import questionnaire_cli
-from sotchart.services import audit, backup, clinics, database, demo, fhir_export, research, users
+from sotchart.services import audit, backup, clinics, database, demo, fhir_export, fhir_import, research, users
 from sotchart.services.context import Actor
 
 cli = typer.Typer(
@@ -276,6 +276,26 @@ def export_cmd(
         f"FHIR export written to {report.path}: {report.resources:,} resources in {report.seconds:.1f} s "
         f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.counts.items()))})."
     )
+
+
+@cli.command("import")
+def import_cmd(
+    path: Path,
+    clinic: Annotated[int | None, typer.Option(help="Clinic id to import into (default: the first clinic)")] = None,
+) -> None:
+    """Read a FHIR export (the zip `sotchart export` writes) into a clinic, each patient whole or not at all."""
+    with app_handle() as app, _progress() as bar:
+        clinic_id = clinic or (c.id if (c := clinics.first_clinic(app)) else None)
+        task = bar.add_task("importing", total=None)
+        report = fhir_import.import_export(
+            app, Actor.console(clinic_id), path, progress=lambda what, n: bar.update(task, advance=n, description=what)
+        )
+    out.print(f"Imported {report.patients} patient(s), {report.resources:,} resources, in {report.seconds:.1f} s.")
+    if report.failed:
+        out.print(f"[bold red]{len(report.failed)} problem(s); those patients were not imported:[/bold red]")
+        for p in report.failed[:100]:
+            out.print(f"  {p}")
+        raise typer.Exit(1)
 
 
 research_cli = typer.Typer(help="De-identified data for research.", no_args_is_help=True)

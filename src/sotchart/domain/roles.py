@@ -31,6 +31,7 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     BACKUP = "backup"
     EXPORT = "export"
+    IMPORT = "import"  # records brought in from another system's export
 
 
 _CLINICAL_READ = {Action.PATIENT_SEARCH, Action.PATIENT_READ}
@@ -50,7 +51,9 @@ _CLINICIAN = _FRONT_DESK | {
 }
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.OWNER: frozenset(_CLINICIAN | {Action.USER_MANAGE, Action.AUDIT_READ, Action.BACKUP, Action.EXPORT}),
+    Role.OWNER: frozenset(
+        _CLINICIAN | {Action.USER_MANAGE, Action.AUDIT_READ, Action.BACKUP, Action.EXPORT, Action.IMPORT}
+    ),
     Role.CLINICIAN: frozenset(_CLINICIAN),
     # Assistants register patients and open visits; clinical entries and signing are the clinician's.
     Role.ASSISTANT: frozenset(_FRONT_DESK),

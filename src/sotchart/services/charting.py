@@ -85,7 +85,7 @@ def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
         return _record(app, u, v, p)
 
 
-def _summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
+def visit_summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
     cat = doc.get("confirmed_category") or {}
     findings = doc.get("findings") or []
     _positive, rechecked, cleared = rules.recheck_counts(findings)
@@ -160,7 +160,7 @@ def _save_draft(
         u.conn,
         visit_id=v["id"],
         expected_version=v["version"],
-        values={"revision": revision, **_summary(doc, assessment)},
+        values={"revision": revision, **visit_summary(doc, assessment)},
         actor_id=u.actor.user_id,
         now=u.now,
     ):
@@ -209,7 +209,7 @@ def _gate_action(app: App, actor: Actor, visit_id: int, key: str, value: dict[st
             u.conn,
             visit_id=visit_id,
             expected_version=v["version"],
-            values={"revision": revision, **_summary(doc, assessment)},
+            values={"revision": revision, **visit_summary(doc, assessment)},
             actor_id=actor.user_id,
             now=u.now,
         )
@@ -339,7 +339,7 @@ def _write_signed(
             "revision": revision,
             **status,
             "note": render_note(doc.get("note") or {}),
-            **_summary(doc, assessment),
+            **visit_summary(doc, assessment),
         },
         actor_id=u.actor.user_id,
         now=u.now,

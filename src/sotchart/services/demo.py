@@ -196,6 +196,7 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
     from sotchart.domain import charting as rules
     from sotchart.domain.protocol.engine import evaluate
     from sotchart.services import protocol
+    from sotchart.services.charting import render_note, visit_summary
     from sotchart.store import charting as chart_store
 
     pack = protocol.active(u.app.settings)
@@ -252,8 +253,9 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
         chart_store.write_findings(
             u.conn, clinic_id=clinic_id, patient_id=pid, visit_id=vid, revision=1, findings=doc["findings"], now=u.now
         )
-        pre = [f for f in doc["findings"] if f["phase"] == "pre"]
-        post = [f for f in doc["findings"] if rules.is_positive(f, "post")]
+        chart_store.write_treatments(
+            u.conn, clinic_id=clinic_id, visit_id=vid, revision=1, kinds=rules.treatments_given(doc)
+        )
         visit_store.update_if_version(
             u.conn,
             clinic_id=clinic_id,
@@ -264,13 +266,8 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
                 "signed_at": u.now,
                 "signed_by": clinician,
                 "revision": 1,
-                "note": "\n".join(f"{s}: {t}" for s, t in doc["note"].items()),
-                "category": category,
-                "category_side": doc["confirmed_category"]["side"],
-                "pain": pain,
-                "safety_action": assessment["safety"]["action"],
-                "indicators_pre": len(pre),
-                "indicators_post": len(post),
+                "note": render_note(doc["note"]),
+                **visit_summary(doc, assessment),
             },
             actor_id=clinician,
             now=u.now,

@@ -22,6 +22,9 @@ def create(conn: Connection, *, clinic_id: int, values: dict[str, Any], actor_id
         )
         + 1
     )
+    # Imported patients keep the chart numbers they came with, so the next number may be taken already.
+    while chart_number_taken(conn, clinic_id, f"P{seq:06d}"):
+        seq += 1
     return int(
         conn.execute(
             insert(patient)
@@ -39,6 +42,13 @@ def create(conn: Connection, *, clinic_id: int, values: dict[str, Any], actor_id
             .returning(patient.c.id)
         ).scalar_one()
     )
+
+
+def chart_number_taken(conn: Connection, clinic_id: int, chart_number: str) -> bool:
+    found = conn.execute(
+        select(patient.c.id).where(and_(patient.c.clinic_id == clinic_id, patient.c.chart_number == chart_number))
+    ).first()
+    return found is not None
 
 
 def get(conn: Connection, clinic_id: int, patient_id: int) -> dict[str, Any] | None:

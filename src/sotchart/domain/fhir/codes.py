@@ -17,6 +17,10 @@ US_CORE_DOC_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentr
 CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
+# sotchart's own extensions: the visit's record as sotchart keeps it (so an import loses nothing the
+# FHIR resources cannot say), and the version of the scoring rule behind a questionnaire score.
+VISIT_RECORD = f"{BASE}/StructureDefinition/visit-record"
+SCORING_VERSION = f"{BASE}/StructureDefinition/scoring-version"
 
 
 def ours(name: str) -> str:

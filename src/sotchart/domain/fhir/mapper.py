@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from sotchart.domain.fhir import codes as c
 
 Resource = dict[str, Any]
@@ -158,7 +160,22 @@ def encounter(v: dict[str, Any]) -> Resource:
         ]
     if v.get("episode_id"):
         out["basedOn"] = [ref("CarePlan", "e", v["episode_id"])]
+    out["extension"] = [{"url": c.VISIT_RECORD, "valueAttachment": visit_record(v)}]
     return out
+
+
+def visit_record(v: dict[str, Any]) -> dict[str, Any]:
+    """The visit as sotchart keeps it (its current record, status and note), for a lossless import."""
+    record = {
+        "status": v["status"],
+        "status_reason": v.get("status_reason") or "",
+        "note": v.get("note") or "",
+        "signed_at": _instant(v["signed_at"]) if v.get("signed_at") else None,
+        "signed_by": v.get("signed_by"),
+        "document": v.get("document") or {},
+        "assessment": v.get("assessment") or {},
+    }
+    return {"contentType": "application/json", "data": base64.b64encode(orjson.dumps(record)).decode()}
 
 
 def _visit_context(v: dict[str, Any]) -> dict[str, Any]:
@@ -352,6 +369,7 @@ def questionnaire_response(q: dict[str, Any]) -> Iterator[Resource]:
     qr: Resource = {
         "resourceType": "QuestionnaireResponse",
         "id": f"qr{q['id']}",
+        "extension": [{"url": c.SCORING_VERSION, "valueString": q["scoring_version"]}],
         "questionnaire": f"{c.BASE}/Questionnaire/{q['instrument']}|{q['instrument_version']}",
         "status": "completed",
         "subject": ref("Patient", "p", q["patient_id"]),

@@ -1,0 +1,411 @@
+"""`sotchart import PATH`: a FHIR export (sotchart's own, NDJSON with a Bulk Data manifest, zipped) read
+back into a clinic. Every resource is validated and every reference checked before anything is written;
+then each patient is written in one transaction, so a patient is imported whole or not at all, and the
+report says what failed and where."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from sotchart.domain import charting as rules
+from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
+from sotchart.domain.fhir import codes as c
+from sotchart.domain.patients import search_key
+from sotchart.domain.roles import Action
+from sotchart.services import passwords
+from sotchart.services.charting import visit_summary
+from sotchart.services.context import Actor, App, Unit, unit
+from sotchart.store import charting as chart_store
+from sotchart.store import imports as store
+from sotchart.store import patients as patient_store
+from sotchart.store import questionnaires as q_store
+from sotchart.store import rollups
+from sotchart.store import users as user_store
+
+Progress = Callable[[str, int], None]
+PATIENT_OWNED = (
+    "Encounter",
+    "Observation",
+    "Condition",
+    "Procedure",
+    "DocumentReference",
+    "QuestionnaireResponse",
+    "CarePlan",
+)
+GENDER_TO_SEX = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
+REVISION_KIND = {"signed": "signed", "amended": "amendment"}
+
+
+@dataclass
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    patients: int = 0
+    resources: int = 0
+    failed: list[Problem] = field(default_factory=list)
+    ids: dict[str, str] = field(default_factory=dict)  # exported id (Patient/p3) → id in this clinic
+    seconds: float = 0.0
+
+
+@dataclass
+class _Line:
+    where: str  # file and line, for messages
+    resource: dict[str, Any]
+
+
+def _read(path: Path) -> list[_Line]:
+    """Every resource of the zip with where it came from; a corrupt file stops the import before anything."""
+    try:
+        z = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as err:
+        raise InvalidInput(
+            f"{path.name} is not a readable zip file.",
+            [FieldProblem("path", "Give the zip that `sotchart export` wrote.")],
+        ) from err
+    with z:
+        try:
+            manifest = orjson.loads(z.read("manifest.json"))
+            outputs = [(str(o["type"]), str(o["url"])) for o in manifest["output"]]
+        except (KeyError, TypeError, orjson.JSONDecodeError) as err:
+            raise InvalidInput(
+                "The zip has no readable manifest.json (the Bulk Data manifest `sotchart export` writes).",
+                [FieldProblem("manifest.json", "Export again with `sotchart export`.")],
+            ) from err
+        lines: list[_Line] = []
+        problems: list[FieldProblem] = []
+        for kind, url in outputs:
+            try:
+                data = z.read(url)
+            except (KeyError, zipfile.BadZipFile, OSError) as err:
+                problems.append(FieldProblem(url, f"listed in the manifest but unreadable ({err})"))
+                continue
+            for n, raw in enumerate(data.splitlines(), start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    r = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    problems.append(FieldProblem(f"{url} line {n}", "is not JSON"))
+                    continue
+                if not isinstance(r, dict) or r.get("resourceType") != kind or not r.get("id"):
+                    problems.append(FieldProblem(f"{url} line {n}", f"is not a {kind} resource with an id"))
+                    continue
+                lines.append(_Line(f"{url} line {n} ({kind}/{r['id']})", r))
+        if problems:
+            raise InvalidInput(
+                f"The export is damaged: {len(problems)} problem(s); nothing was imported.", problems[:50]
+            )
+    return lines
+
+
+def _patient_of(r: dict[str, Any]) -> str | None:
+    if r["resourceType"] == "Patient":
+        return f"Patient/{r['id']}"
+    subject = (r.get("subject") or {}).get("reference")
+    return subject if isinstance(subject, str) and subject.startswith("Patient/") else None
+
+
+def _references(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        out = [node["reference"]] if isinstance(node.get("reference"), str) else []
+        for v in node.values():
+            out += _references(v)
+        return out
+    if isinstance(node, list):
+        return [ref for v in node for ref in _references(v)]
+    return []
+
+
+def _check(lines: list[_Line]) -> tuple[dict[str, list[_Line]], list[_Line], dict[str, list[Problem]]]:
+    """Validate every resource (R4B) and every reference; group them by patient. Problems are kept per
+    patient ('' for the shared resources)."""
+    ids = {f"{ln.resource['resourceType']}/{ln.resource['id']}" for ln in lines}
+    groups: dict[str, list[_Line]] = {}
+    shared: list[_Line] = []
+    problems: dict[str, list[Problem]] = {}
+    for ln in lines:
+        r = ln.resource
+        owner = _patient_of(r)
+        if r["resourceType"] in PATIENT_OWNED and owner is None:
+            problems.setdefault("", []).append(Problem(ln.where, "names no patient (subject)"))
+            continue
+        (groups.setdefault(owner, []) if owner else shared).append(ln)
+        try:
+            get_fhir_model_class(r["resourceType"]).model_validate(r)
+        except (ValidationError, KeyError, ValueError) as err:
+            first = err.errors()[0] if isinstance(err, ValidationError) else {"loc": (), "msg": str(err)}
+            at = ".".join(str(p) for p in first["loc"])
+            problems.setdefault(owner or "", []).append(
+                Problem(ln.where, f"not valid FHIR R4: {at} {first['msg']}".strip())
+            )
+        for target in _references(r):
+            if target not in ids:
+                problems.setdefault(owner or "", []).append(
+                    Problem(ln.where, f"refers to {target}, which is not in the export")
+                )
+    return groups, shared, problems
+
+
+def _decode_record(encounter: dict[str, Any]) -> dict[str, Any]:
+    for ext in encounter.get("extension") or []:
+        if ext.get("url") == c.VISIT_RECORD:
+            return dict(orjson.loads(base64.b64decode(ext["valueAttachment"]["data"])))
+    raise InvalidInput(
+        f"Encounter/{encounter['id']} carries no sotchart visit record.",
+        [FieldProblem(f"Encounter/{encounter['id']}", "Only exports written by sotchart can be imported.")],
+    )
+
+
+def _number(reference: str | None) -> str:
+    return reference.split("/", 1)[1] if reference else ""
+
+
+class _Importer:
+    def __init__(self, app: App, u: Unit, report: ImportReport, users: dict[str, int]) -> None:
+        self.app, self.u, self.report, self.users = app, u, report, users
+
+    def patient(self, lines: list[_Line]) -> None:
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for ln in lines:
+            by_kind.setdefault(ln.resource["resourceType"], []).append(ln.resource)
+        [p] = by_kind["Patient"]
+        pid = self._patient(p)
+        episodes = {f"CarePlan/{e['id']}": self._episode(e, pid) for e in by_kind.get("CarePlan", [])}
+        visits = {f"Encounter/{e['id']}": self._visit(e, pid, episodes) for e in by_kind.get("Encounter", [])}
+        scores = {
+            (o.get("derivedFrom") or [{}])[0].get("reference"): o
+            for o in by_kind.get("Observation", [])
+            if o.get("derivedFrom")
+        }
+        for q in by_kind.get("QuestionnaireResponse", []):
+            self._questionnaire(q, scores.get(f"QuestionnaireResponse/{q['id']}"), pid, visits)
+        self.report.resources += len(lines)
+        self.report.patients += 1
+        self.u.audit("import.patient", "patient", pid, patient_id=pid, detail=f"from Patient/{p['id']}")
+
+    def _patient(self, p: dict[str, Any]) -> int:
+        u = self.u
+        chart = next(
+            (i["value"] for i in p.get("identifier") or [] if i.get("system", "").endswith("/chart-number")), ""
+        )
+        previous = next((i["value"] for i in p.get("identifier") or [] if i.get("use") == "old"), "")
+        name = (p.get("name") or [{}])[0]
+        family, given = name.get("family", ""), " ".join(name.get("given") or [])
+        birth = date.fromisoformat(p["birthDate"])
+        if chart and patient_store.chart_number_taken(u.conn, u.clinic_id(), chart):
+            raise Conflict(f"The clinic already holds a patient with chart number {chart}.")
+        if store.same_person(u.conn, u.clinic_id(), search_key(family), search_key(given), birth):
+            raise Conflict(f"The clinic already holds {given} {family}, born {birth.isoformat()}.")
+        telecom = {t.get("system"): t.get("value", "") for t in p.get("telecom") or []}
+        values = {
+            "chart_number": chart or f"I{secrets.token_hex(4)}",
+            "family_name": family,
+            "given_name": given,
+            "family_key": search_key(family),
+            "given_key": search_key(given),
+            "birth_date": birth,
+            "sex": GENDER_TO_SEX.get(p.get("gender", "unknown"), "unknown"),
+            "phone": telecom.get("phone", ""),
+            "email": telecom.get("email", ""),
+            "address": ((p.get("address") or [{}])[0]).get("text", ""),
+            "external_id": previous,
+            "status": "active" if p.get("active", True) else "inactive",
+        }
+        pid = store.patient_row(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=u.actor.user_id, now=u.now)
+        self.report.ids[f"Patient/{p['id']}"] = f"Patient/p{pid}"
+        return pid
+
+    def _episode(self, e: dict[str, Any], pid: int) -> int:
+        period = e.get("period") or {}
+        values = {
+            "patient_id": pid,
+            "complaint": e.get("title") or "",
+            "start_date": date.fromisoformat(period["start"]),
+            "end_date": date.fromisoformat(period["end"]) if period.get("end") else None,
+            "status": "active" if e.get("status") == "active" else "closed",
+        }
+        new = store.episode_row(
+            self.u.conn, clinic_id=self.u.clinic_id(), values=values, actor_id=self.u.actor.user_id, now=self.u.now
+        )
+        self.report.ids[f"CarePlan/{e['id']}"] = f"CarePlan/e{new}"
+        return new
+
+    def _user(self, reference: str | None) -> int | None:
+        return self.users.get(reference or "")
+
+    def _visit(self, e: dict[str, Any], pid: int, episodes: dict[str, int]) -> int:
+        u = self.u
+        record = _decode_record(e)
+        doc, assessment, status = record["document"], record["assessment"], record["status"]
+        day = date.fromisoformat(e["period"]["start"])
+        clinician = next((self._user(p["individual"]["reference"]) for p in e.get("participant") or []), None)
+        values: dict[str, Any] = {
+            "patient_id": pid,
+            "episode_id": episodes.get((e.get("basedOn") or [{}])[0].get("reference", "")),
+            "clinician_id": clinician,
+            "visit_date": day,
+            "kind": e["type"][0]["coding"][0]["code"],
+            "status": status,
+            "complaint": ((e.get("reasonCode") or [{}])[0]).get("text", ""),
+            "note": record["note"],
+            "status_reason": record["status_reason"],
+            "signed_at": datetime.fromisoformat(record["signed_at"]) if record["signed_at"] else None,
+            "signed_by": self._user(f"Practitioner/u{record['signed_by']}") if record["signed_by"] else None,
+            "revision": 1 if doc else 0,
+        }
+        if doc:
+            values |= visit_summary(doc, assessment)
+        vid = store.visit_row(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=u.actor.user_id, now=u.now)
+        self.report.ids[f"Encounter/{e['id']}"] = f"Encounter/v{vid}"
+        if doc:
+            kind = REVISION_KIND.get(status, "signed" if record["signed_at"] else "draft")
+            chart_store.add(
+                u.conn,
+                visit_id=vid,
+                revision=1,
+                document=doc,
+                assessment=assessment,
+                kind=kind,
+                reason="imported",
+                actor_id=u.actor.user_id,
+                now=u.now,
+            )
+            if status in ("signed", "amended"):
+                chart_store.write_findings(
+                    u.conn,
+                    clinic_id=u.clinic_id(),
+                    patient_id=pid,
+                    visit_id=vid,
+                    revision=1,
+                    findings=doc.get("findings") or [],
+                    now=u.now,
+                )
+                chart_store.write_treatments(
+                    u.conn, clinic_id=u.clinic_id(), visit_id=vid, revision=1, kinds=rules.treatments_given(doc)
+                )
+                rollups.mark_changed(u.conn, u.clinic_id(), rollups.months_touched(u.conn, vid))
+        return vid
+
+    def _questionnaire(self, q: dict[str, Any], score: dict[str, Any] | None, pid: int, visits: dict[str, int]) -> None:
+        if score is None:
+            raise InvalidInput(
+                f"QuestionnaireResponse/{q['id']} has no score Observation derived from it.",
+                [FieldProblem(f"QuestionnaireResponse/{q['id']}", "Export again with `sotchart export`.")],
+            )
+        canonical = q["questionnaire"].rsplit("/", 1)[-1]
+        instrument, _, version = canonical.partition("|")
+        answers = [
+            next(iter(item["answer"][0].values())) if item.get("answer") else None for item in q.get("item") or []
+        ]
+        activities = [item["text"] for item in q.get("item") or [] if item.get("text")]
+        scoring = next((x["valueString"] for x in q.get("extension") or [] if x.get("url") == c.SCORING_VERSION), "")
+        percent = next((comp["valueQuantity"]["value"] for comp in score.get("component") or []), None)
+        new = q_store.add(
+            self.u.conn,
+            clinic_id=self.u.clinic_id(),
+            patient_id=pid,
+            visit_id=visits.get((q.get("encounter") or {}).get("reference", "")),
+            instrument=instrument,
+            instrument_version=version,
+            scoring_version=scoring,
+            answers=answers,
+            activities=activities,
+            score=score["valueQuantity"]["value"],
+            percent=percent,
+            band=((score.get("interpretation") or [{}])[0]).get("text"),
+            answered_on=date.fromisoformat(q["authored"][:10]),
+            actor_id=self.u.actor.user_id,
+            now=self.u.now,
+        )
+        self.report.ids[f"QuestionnaireResponse/{q['id']}"] = f"QuestionnaireResponse/qr{new}"
+
+
+def _staff(u: Unit, shared: list[_Line], report: ImportReport) -> dict[str, int]:
+    """Each Practitioner as a member of staff of this clinic: matched by email, or added as a clinician who
+    cannot sign in until an owner resets their password (the export carries no password)."""
+    out: dict[str, int] = {}
+    for ln in shared:
+        r = ln.resource
+        if r["resourceType"] != "Practitioner":
+            continue
+        email = next(
+            (i["value"] for i in r.get("identifier") or [] if i.get("system", "").endswith("/staff-email")), ""
+        )
+        existing = user_store.by_email(u.conn, email) if email else None
+        if existing is not None and existing["clinic_id"] != u.clinic_id():
+            raise Conflict(
+                f"{ln.where}: the staff email {email} belongs to another clinic on this server; import into a "
+                "separate sotchart installation, or rename that account first."
+            )
+        if existing is not None:
+            uid = int(existing["id"])
+        else:
+            uid = user_store.create(
+                u.conn,
+                clinic_id=u.clinic_id(),
+                email=email or f"imported-{r['id']}@invalid.example",
+                display_name=((r.get("name") or [{}])[0]).get("text", r["id"]),
+                role="clinician",
+                password_hash=passwords.hash_password(secrets.token_urlsafe(32)),
+                now=u.now,
+            )
+            user_store.set_fields(u.conn, uid, u.now, disabled_at=u.now)
+        out[f"Practitioner/{r['id']}"] = uid
+        report.ids[f"Practitioner/{r['id']}"] = f"Practitioner/u{uid}"
+    return out
+
+
+def import_export(app: App, actor: Actor, path: Path, *, progress: Progress | None = None) -> ImportReport:
+    """Read the zip into the actor's clinic: patients whose resources are all valid are imported, each in
+    its own transaction; the others are listed in the report with what failed and where."""
+    started = time.perf_counter()
+    report = ImportReport(path)
+    say = progress or (lambda _what, _n: None)
+    with unit(app, actor, Action.IMPORT, "import", path.name, read=True):
+        pass  # refuse a role without the right before reading anything
+    lines = _read(path)
+    groups, shared, problems = _check(lines)
+    if problems.get(""):
+        raise InvalidInput(
+            f"The export's shared resources have {len(problems[''])} problem(s); nothing was imported.",
+            [FieldProblem(p.where, p.message) for p in problems[""][:50]],
+        )
+    with unit(app, actor, Action.IMPORT, "import", path.name) as u:
+        users = _staff(u, shared, report)
+        u.audit("import.staff", "clinic", u.clinic_id(), detail=f"{len(users)} practitioner(s) from {path.name}")
+    for owner, patient_lines in groups.items():
+        if owner in problems:
+            report.failed += problems[owner]
+            continue
+        if not any(ln.resource["resourceType"] == "Patient" for ln in patient_lines):
+            report.failed.append(Problem(owner, "resources name this patient, but the export has no such Patient"))
+            continue
+        try:
+            with unit(app, actor, Action.IMPORT, "patient", owner) as u:
+                _Importer(app, u, report, users).patient(patient_lines)
+        except (Conflict, InvalidInput, KeyError, ValueError, IndexError) as err:
+            detail = err.detail if isinstance(err, Conflict | InvalidInput) else f"{type(err).__name__}: {err}"
+            report.failed.append(Problem(owner, f"not imported: {detail}"))
+        say(owner, len(patient_lines))
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,109 @@
+"""Export → import → export gives the same resources (ids renumbered by the importing clinic), on a rich
+patient, the demo clinic and a 1,000-visit patient; a damaged or duplicate import writes nothing."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from sotchart.domain.errors import Forbidden, InvalidInput
+from sotchart.services import demo, fhir_export, fhir_import
+from sotchart.services.context import App
+from sotchart.services.policy import Actor
+from sotchart.store.tables import patient as patient_table
+from tests import factories
+from tests.services.test_fhir_export import _patient_with_a_record
+from tests.support import fhir
+
+RECORD_TYPES = (
+    "Patient",
+    "Encounter",
+    "Observation",
+    "Condition",
+    "Procedure",
+    "DocumentReference",
+    "QuestionnaireResponse",
+    "CarePlan",
+)
+
+
+def _round_trip(source: App, source_clinic: factories.ClinicWithStaff, target: App, tmp: Path) -> None:
+    first = tmp / "first.zip"
+    fhir_export.export(source, source_clinic.actor("owner"), first)
+    fhir.check(first)
+    into = factories.clinic_with_staff(target)
+    report = fhir_import.import_export(target, into.actor("owner"), first)
+    assert report.failed == [], report.failed[:5]
+    second = tmp / "second.zip"
+    fhir_export.export(target, into.actor("owner"), second)
+    again = fhir.check(second)
+    _manifest, before = fhir.read(first)
+    for kind in RECORD_TYPES:
+        expected = fhir.renumber(before.get(kind, []), report.ids, (source_clinic.id, into.id))
+        got = again.get(kind, [])
+        assert sorted(expected, key=lambda r: r["id"]) == sorted(got, key=lambda r: r["id"]), kind
+
+
+def test_round_trip_of_a_rich_patient(app: App, fresh_app: App, tmp_path: Path) -> None:
+    c, _patient_id, _signed = _patient_with_a_record(app)
+    _round_trip(app, c, fresh_app, tmp_path)
+
+
+def test_round_trip_of_the_demo_clinic_with_its_1000_visit_patient(
+    fresh_app: App, db_factory: Any, tmp_path: Path
+) -> None:
+    from sotchart.services import clinics
+    from tests.conftest import make_settings
+
+    demo.load_demo(fresh_app)
+    clinic = clinics.first_clinic(fresh_app)
+    assert clinic is not None
+    owner = factories.ClinicWithStaff(clinic.id, clinic.name, {}, {"owner": Actor.console(clinic.id)})
+    target = App.from_settings(make_settings(db_factory.new_migrated(), tmp_path / "target"))
+    try:
+        _round_trip(fresh_app, owner, target, tmp_path)
+        with target.db.read() as conn:
+            assert conn.execute(patient_table.select()).first() is not None
+    finally:
+        target.close()
+
+
+def test_damaged_duplicate_and_forbidden_imports_write_nothing(app: App, fresh_app: App, tmp_path: Path) -> None:
+    c, _patient_id, _signed = _patient_with_a_record(app)
+    good = tmp_path / "good.zip"
+    fhir_export.export(app, c.actor("owner"), good)
+    into = factories.clinic_with_staff(fresh_app)
+
+    not_zip = tmp_path / "junk.zip"
+    not_zip.write_bytes(b"not a zip at all")
+    with pytest.raises(InvalidInput, match="not a readable zip"):
+        fhir_import.import_export(fresh_app, into.actor("owner"), not_zip)
+    with pytest.raises(Forbidden):
+        fhir_import.import_export(fresh_app, into.actor("clinician"), good)
+
+    # One Observation that fails validation: its patient is not imported, and the report says where.
+    _m, files = fhir.read(good)
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "Observation.ndjson":
+                lines = data.splitlines()
+                broken = orjson.loads(lines[0])
+                broken["status"] = {"not": "a code"}
+                data = b"\n".join([orjson.dumps(broken), *lines[1:]])
+            out.writestr(name, data)
+    report = fhir_import.import_export(fresh_app, into.actor("owner"), bad)
+    assert report.patients == 0 and len(report.failed) >= 1
+    assert "Observation.ndjson line 1" in str(report.failed[0]) and "status" in str(report.failed[0])
+    with fresh_app.db.read() as conn:
+        assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None
+
+    first = fhir_import.import_export(fresh_app, into.actor("owner"), good)
+    assert first.patients == len(files["Patient"]) and first.failed == []
+    twice = fhir_import.import_export(fresh_app, into.actor("owner"), good)
+    assert twice.patients == 0 and "already holds" in str(twice.failed[0])
