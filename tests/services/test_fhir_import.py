@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from sotchart.domain.errors import Forbidden, InvalidInput
+from sotchart.domain.fhir import mapper
 from sotchart.services import demo, fhir_export, fhir_import
 from sotchart.services.context import App
 from sotchart.services.policy import Actor
@@ -19,16 +20,7 @@ from tests import factories
 from tests.services.test_fhir_export import _patient_with_a_record
 from tests.support import fhir
 
-RECORD_TYPES = (
-    "Patient",
-    "Encounter",
-    "Observation",
-    "Condition",
-    "Procedure",
-    "DocumentReference",
-    "QuestionnaireResponse",
-    "CarePlan",
-)
+RECORD_TYPES = mapper.PATIENT_RECORD_TYPES
 
 
 def _round_trip(source: App, source_clinic: factories.ClinicWithStaff, target: App, tmp: Path) -> None:

@@ -28,17 +28,7 @@ from sotchart.store import patients as patient_store
 from sotchart.store import users as user_store
 from sotchart.store import visits as visit_store
 
-PATIENT_TYPES = (
-    "Patient",
-    "Encounter",
-    "Observation",
-    "Condition",
-    "Procedure",
-    "DocumentReference",
-    "QuestionnaireResponse",
-    "CarePlan",
-)
-SHARED_TYPES = ("Organization", "Practitioner", "CodeSystem", "ValueSet")
+PATIENT_TYPES, SHARED_TYPES = mapper.PATIENT_RECORD_TYPES, mapper.SHARED_TYPES
 TYPES = PATIENT_TYPES + SHARED_TYPES
 # The id of a patient's resource names the record it comes from: v12 and bp12 are visit 12's, and so on.
 VISIT_ID = re.compile(r"^(?:v|bp|hr|pain|cat|note)(\d+)$|^(?:f|dx|pr)(\d+)-[A-Za-z0-9.-]+$")

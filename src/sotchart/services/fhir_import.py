@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sotchart.domain import charting as rules
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
 from sotchart.domain.fhir import codes as c
+from sotchart.domain.fhir import mapper
 from sotchart.domain.patients import search_key
 from sotchart.domain.roles import Action
 from sotchart.services import passwords
@@ -35,15 +36,7 @@ from sotchart.store import rollups
 from sotchart.store import users as user_store
 
 Progress = Callable[[str, int], None]
-PATIENT_OWNED = (
-    "Encounter",
-    "Observation",
-    "Condition",
-    "Procedure",
-    "DocumentReference",
-    "QuestionnaireResponse",
-    "CarePlan",
-)
+PATIENT_OWNED = mapper.PATIENT_RECORD_TYPES[1:]  # every type but the Patient names its patient
 GENDER_TO_SEX = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 REVISION_KIND = {"signed": "signed", "amended": "amendment"}
 

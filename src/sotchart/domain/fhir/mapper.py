@@ -15,6 +15,19 @@ from sotchart.domain.fhir import codes as c
 
 Resource = dict[str, Any]
 
+# The resource types of a patient's record, the Patient first; the rest are shared by the clinic.
+PATIENT_RECORD_TYPES = (
+    "Patient",
+    "Encounter",
+    "Observation",
+    "Condition",
+    "Procedure",
+    "DocumentReference",
+    "QuestionnaireResponse",
+    "CarePlan",
+)
+SHARED_TYPES = ("Organization", "Practitioner", "CodeSystem", "ValueSet")
+
 VISIT_OBSERVATION_STATUS = {
     "draft": "preliminary",
     "signed": "final",
