@@ -101,3 +101,39 @@ def test_demo_loads_once(fresh_app: App) -> None:
     with zipfile.ZipFile(out) as z:
         assert "csv/visits.csv" in z.namelist() and "parquet/findings.parquet" in z.namelist()
         assert "Demo" not in z.read("csv/patients.csv").decode()
+
+
+def test_export_then_import_from_the_command_line(fresh_app: App, db_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sotchart.services import demo
+    from tests.conftest import make_settings
+
+    demo.load_demo(fresh_app, patients=3, long_history_visits=20)
+    path = tmp_path / "practice.zip"
+    r = cli.run(fresh_app, "export", str(path))
+    assert r.returncode == 0 and "FHIR resources" in r.stdout and "each table as CSV" in r.stdout, r.stderr
+    with zipfile.ZipFile(path) as z:
+        assert "manifest.json" in z.namelist() and not any(n.startswith("pdf/") for n in z.namelist())
+    target = App.from_settings(make_settings(db_factory.new_migrated(), tmp_path / "target"))
+    try:
+        r = cli.run(
+            target,
+            "init",
+            "--clinic-name",
+            "New home",
+            "--email",
+            "owner@newhome.test",
+            "--name",
+            "Dr New",
+            SOTCHART_INIT_PASSWORD="a long enough passphrase",
+        )
+        assert r.returncode == 0, r.stderr
+        r = cli.run(target, "import", str(path))
+        assert r.returncode == 0 and "Imported 3 patient(s)" in r.stdout, r.stdout + r.stderr
+        again = cli.run(target, "import", str(path))
+        assert again.returncode == 1 and "already holds" in again.stdout
+        broken = tmp_path / "broken.zip"
+        broken.write_bytes(b"PK not really")
+        bad = cli.run(target, "import", str(broken))
+        assert bad.returncode == 2 and "not a readable zip" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr
+    finally:
+        target.close()

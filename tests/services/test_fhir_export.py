@@ -15,7 +15,7 @@ from sotchart.services import charting, fhir_export, questionnaires, visits
 from sotchart.services.context import App
 from sotchart.store.tables import audit_event
 from tests import factories
-from tests.support import fhir
+from tests.support import fhir_checks as fhir
 
 RICH_VISIT = {
     "vitals": {"systolic": 132, "diastolic": 84, "pulse": 72},
@@ -107,6 +107,18 @@ def test_a_patients_record_exports_as_valid_bound_fhir(app: App, tmp_path: Path)
     assert odi_score[0]["component"][0]["valueQuantity"]["unit"] == "%"
     assert len(files["CarePlan"]) == 1 and files["CarePlan"][0]["status"] == "active"
     assert {cs["id"] for cs in files["CodeSystem"]} >= {"sot-finding", "sot-procedure", "sot-category"}
+    # Beside the FHIR resources, each table as CSV: this patient's rows only.
+    import csv
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "p.zip") as z:
+        visits_csv = list(csv.DictReader(io.StringIO(z.read("csv/visit.csv").decode())))
+        patients_csv = list(csv.DictReader(io.StringIO(z.read("csv/patient.csv").decode())))
+        revisions_csv = list(csv.DictReader(io.StringIO(z.read("csv/visit_revision.csv").decode())))
+    assert [p["family_name"] for p in patients_csv] == ["Fhirfield"]
+    assert {v["patient_id"] for v in visits_csv} == {str(patient_id)} and len(visits_csv) == 3
+    assert {r["visit_id"] for r in revisions_csv} <= {v["id"] for v in visits_csv} and revisions_csv
     with app.db.read() as conn:
         logged = conn.execute(
             audit_event.select().where(audit_event.c.action == "export.fhir", audit_event.c.patient_id == patient_id)

@@ -18,7 +18,7 @@ from sotchart.services.policy import Actor
 from sotchart.store.tables import patient as patient_table
 from tests import factories
 from tests.services.test_fhir_export import _patient_with_a_record
-from tests.support import fhir
+from tests.support import fhir_checks as fhir
 
 RECORD_TYPES = mapper.PATIENT_RECORD_TYPES
 

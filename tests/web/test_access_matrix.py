@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/analytics/agreement"): (Action.ANALYTICS_READ, None),
     ("GET", "/research"): (Action.DEIDENTIFIED_READ, None),
     ("GET", "/research/export.zip"): (Action.DEIDENTIFIED_READ, None),
+    ("GET", "/patients/{patient_id}/export.zip"): (Action.EXPORT, None),
     ("GET", "/fhir/{kind}/{rid}"): (Action.PATIENT_READ, None),
     ("GET", "/fhir/{kind}"): (Action.PATIENT_READ, None),
     ("GET", "/fhir/Patient/{rid}/$everything"): (Action.PATIENT_READ, None),

@@ -84,3 +84,30 @@ def test_errors_are_operation_outcomes(app: App) -> None:
     token = users.issue_token(app, Actor.console(c.id), c.emails["researcher"], "fhir")
     researcher = web.client(app).get(f"/fhir/Patient/p{p.id}", headers={"Authorization": f"Bearer {token}"})
     assert researcher.status_code == 403 and "Fhirapi" not in researcher.text
+
+
+def test_an_owner_downloads_a_patients_whole_record(app: App) -> None:
+    import io
+    import subprocess
+    import zipfile
+
+    c, p, _old, new, _client, _today = _setup(app)
+    owner = web.client(app)
+    web.sign_in(owner, c.emails["owner"], app=app)
+    chart = web.html(owner.get(f"/patients/{p.id}"))
+    assert chart.select_one("#export-record") is not None
+    r = owner.get(f"/patients/{p.id}/export.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        names = set(z.namelist())
+        assert {"manifest.json", "Patient.ndjson", "csv/visit.csv"} <= names
+        [pdf_name] = [n for n in names if n.startswith("pdf/")]
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=z.read(pdf_name), capture_output=True, check=True
+        ).stdout.decode()
+    text = " ".join(text.split())
+    assert "Chart: Fhirapi" in text and "2 visits" in text and "S: s" in text and "Category 2" in text
+    clinician = web.client(app)
+    web.sign_in(clinician, c.emails["clinician"])
+    assert web.html(clinician.get(f"/patients/{p.id}")).select_one("#export-record") is None
+    assert new

@@ -12,7 +12,19 @@ from rich.table import Table
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.cli.protocol import evaluate, protocol_cli
 from sotchart.cli.questionnaire import questionnaire_cli
-from sotchart.services import audit, backup, clinics, database, demo, fhir_export, fhir_import, research, users
+from sotchart.reports import chart as chart_report
+from sotchart.services import (
+    audit,
+    backup,
+    clinics,
+    database,
+    demo,
+    fhir_export,
+    fhir_import,
+    patients,
+    research,
+    users,
+)
 from sotchart.services.context import Actor
 
 cli = typer.Typer(
@@ -260,21 +272,35 @@ def export_cmd(
         int | None, typer.Option(help="Export one patient's record (by id) instead of the clinic's")
     ] = None,
     clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
+    pdf: Annotated[
+        bool | None,
+        typer.Option("--pdf/--no-pdf", help="Add a whole-chart PDF per patient (default: only with --patient)"),
+    ] = None,
 ) -> None:
-    """Write the clinic's (or one patient's) record as FHIR R4 NDJSON with a Bulk Data manifest, zipped, to PATH."""
+    """Write the clinic's (or one patient's) record to PATH, zipped: FHIR R4 NDJSON with a Bulk Data manifest,
+    each table as CSV, and a whole-chart PDF per patient."""
     with app_handle() as app, _progress() as bar:
-        clinic_id = clinic or (c.id if (c := clinics.first_clinic(app)) else None)
+        first = clinics.first_clinic(app)
+        clinic_id = clinic or (first.id if first else None)
+        actor = Actor.console(clinic_id)
         task = bar.add_task("exporting", total=None)
         report = fhir_export.export(
             app,
-            Actor.console(clinic_id),
+            actor,
             path,
             patient_id=patient,
             progress=lambda kind, n: bar.update(task, advance=n, description=kind or "zipping"),
         )
+        pdfs = 0
+        if pdf if pdf is not None else patient is not None:
+            ids = [patient] if patient is not None else patients.patient_ids(app, actor)
+            bar.update(task, description="chart PDFs")
+            name = first.name if first and first.id == clinic_id else ""
+            pdfs = chart_report.add_chart_pdfs(path, app, actor, ids, name, lambda n: bar.update(task, advance=n))
     out.print(
-        f"FHIR export written to {report.path}: {report.resources:,} resources in {report.seconds:.1f} s "
-        f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.counts.items()))})."
+        f"Export written to {report.path}: {report.resources:,} FHIR resources in {report.seconds:.1f} s "
+        f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.counts.items()))}), each table as CSV"
+        + (f", and {pdfs} chart PDF(s)." if pdfs else ".")
     )
 
 

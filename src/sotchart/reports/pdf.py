@@ -7,7 +7,7 @@ from typing import Any
 
 from weasyprint import HTML
 
-from sotchart.web.pages.render import environment
+from sotchart.reports.templates import environment
 
 STATIC = Path(__file__).parents[1] / "web" / "static"
 

@@ -4,12 +4,13 @@ so memory stays flat however large the practice."""
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -111,6 +112,26 @@ def visit_resources(v: dict[str, Any], names: dict[str, str]) -> Iterable[mapper
     yield mapper.note(v)
 
 
+def _csv_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+def _write_csv(conn: Any, folder: Path, clinic_id: int, patient_id: int | None) -> list[str]:
+    """Each of the clinic's tables as CSV (the record as sotchart keeps it, beside the FHIR resources)."""
+    (folder / "csv").mkdir()
+    for name in store.CSV_TABLES:
+        columns, rows = store.table_rows(conn, name, clinic_id, patient_id)
+        with (folder / "csv" / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(columns)
+            w.writerows([_csv_value(v) for v in row] for row in rows)
+    return list(store.CSV_TABLES)
+
+
 def record_resources(
     conn: Any, clinic_id: int, patient_id: int | None, names: dict[str, str]
 ) -> Iterator[mapper.Resource | None]:
@@ -164,6 +185,7 @@ def export(
         )
         out.write(record_resources(u.conn, clinic_id, patient_id, names))
         out.close()
+        tables = _write_csv(u.conn, Path(tmp), clinic_id, patient_id)
         report.counts = dict(out.counts)
         u.audit(
             "export.fhir",
@@ -183,5 +205,7 @@ def export(
             z.writestr("manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
             for kind in sorted(report.counts):
                 z.write(Path(tmp) / f"{kind}.ndjson", f"{kind}.ndjson")
+            for name in tables:
+                z.write(Path(tmp) / "csv" / f"{name}.csv", f"csv/{name}.csv")
     report.seconds = time.perf_counter() - started
     return report

@@ -249,3 +249,19 @@ def add_alert(app: App, actor: Actor, patient_id: int, kind: str, text: str) -> 
         )
         u.audit("alert.create", "patient_alert", aid, patient_id=patient_id)
         return Alert(aid, kind, text.strip())
+
+
+def chart_notes(app: App, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
+    """Every visit of the patient with its note, oldest first (the whole chart, for export)."""
+    with unit(app, actor, Action.PATIENT_READ, "patient", patient_id, read=True) as u:
+        if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
+            raise NotFound("No such patient in this clinic.")
+        notes = visit_store.notes_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
+        u.audit("patient.read", "patient", patient_id, patient_id=patient_id, detail="whole chart")
+        return notes
+
+
+def patient_ids(app: App, actor: Actor) -> list[int]:
+    """Every patient of the clinic, for a whole-practice export."""
+    with unit(app, actor, Action.EXPORT, "clinic", "", read=True) as u:
+        return patient_store.ids_in_clinic(u.conn, u.clinic_id())

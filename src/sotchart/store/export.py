@@ -9,7 +9,15 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, and_, select
 
-from sotchart.store.tables import episode, patient, questionnaire_response, visit, visit_revision, visit_treatment
+from sotchart.store.tables import (
+    episode,
+    metadata,
+    patient,
+    questionnaire_response,
+    visit,
+    visit_revision,
+    visit_treatment,
+)
 
 BATCH = 2000
 
@@ -103,3 +111,52 @@ def questionnaire(conn: Connection, clinic_id: int, response_id: int) -> dict[st
     r = dict(row._mapping)
     r["answers"], r["activities"] = orjson.loads(r["answers"]), orjson.loads(r["activities"])
     return r
+
+
+# The clinic's tables as exported to CSV, each with how its rows are tied to a clinic and a patient.
+CSV_TABLES = (
+    "patient",
+    "patient_alert",
+    "episode",
+    "visit",
+    "visit_revision",
+    "visit_finding",
+    "visit_treatment",
+    "questionnaire_response",
+    "examination",
+)
+
+
+def table_rows(
+    conn: Connection, name: str, clinic_id: int, patient_id: int | None = None
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """A table's column names and its rows for the clinic (or one patient), streamed, oldest first."""
+    table = metadata.tables[name]
+    query = select(table)
+    if "clinic_id" in table.c:
+        query = query.where(table.c.clinic_id == clinic_id)
+        if patient_id is not None and name == "patient":
+            query = query.where(table.c.id == patient_id)
+        elif patient_id is not None and "patient_id" in table.c:
+            query = query.where(table.c.patient_id == patient_id)
+        elif patient_id is not None:  # visit_treatment: by its visit
+            query = query.join(visit, visit.c.id == table.c.visit_id).where(visit.c.patient_id == patient_id)
+    elif "visit_id" in table.c:  # visit_revision: by its visit
+        query = query.join(visit, visit.c.id == table.c.visit_id).where(visit.c.clinic_id == clinic_id)
+        if patient_id is not None:
+            query = query.where(visit.c.patient_id == patient_id)
+    else:  # patient_alert: by its patient
+        query = query.join(patient, patient.c.id == table.c.patient_id).where(patient.c.clinic_id == clinic_id)
+        if patient_id is not None:
+            query = query.where(patient.c.id == patient_id)
+    pk = list(table.primary_key.columns)
+    result = conn.execution_options(yield_per=BATCH).execute(query.order_by(*pk))
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        try:
+            for row in result:
+                yield tuple(row)
+        finally:
+            result.close()
+
+    return [c.name for c in table.columns], rows()

@@ -51,6 +51,12 @@ def chart_number_taken(conn: Connection, clinic_id: int, chart_number: str) -> b
     return found is not None
 
 
+def ids_in_clinic(conn: Connection, clinic_id: int) -> list[int]:
+    return [
+        r[0] for r in conn.execute(select(patient.c.id).where(patient.c.clinic_id == clinic_id).order_by(patient.c.id))
+    ]
+
+
 def get(conn: Connection, clinic_id: int, patient_id: int) -> dict[str, Any] | None:
     row = conn.execute(
         select(patient).where(and_(patient.c.id == patient_id, patient.c.clinic_id == clinic_id))

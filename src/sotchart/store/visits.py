@@ -98,6 +98,33 @@ def page_for_patient(
     return [dict(r._mapping) for r in rows]
 
 
+def notes_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> list[dict[str, Any]]:
+    """Every visit with its note, oldest first, for the whole-chart document."""
+    rows = conn.execute(
+        select(
+            visit.c.id,
+            visit.c.visit_date,
+            visit.c.kind,
+            visit.c.status,
+            visit.c.complaint,
+            visit.c.note,
+            visit.c.status_reason,
+            visit.c.signed_at,
+            visit.c.category,
+            visit.c.category_side,
+            visit.c.pain,
+            visit.c.indicators_pre,
+            visit.c.indicators_post,
+            visit.c.safety_action,
+            app_user.c.display_name.label("clinician_name"),
+        )
+        .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
+        .where(and_(visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id))
+        .order_by(visit.c.visit_date, visit.c.id)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
 def summary_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> dict[str, Any]:
     row = conn.execute(
         select(

@@ -24,6 +24,7 @@ from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
 from sotchart.web.pages import analytics as analytics_pages
 from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import examinations as examination_pages
+from sotchart.web.pages import exports as export_pages
 from sotchart.web.pages import kiosk as kiosk_pages
 from sotchart.web.pages import reports as report_pages
 from sotchart.web.pages import research as research_pages
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(analytics_pages.router)
     app.include_router(examination_pages.router)
     app.include_router(research_pages.router)
+    app.include_router(export_pages.router)
     app.include_router(fhir_routes.router)
     app.include_router(report_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -5,11 +5,10 @@ written without a lookup and resolves inside the same export."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
-
-import orjson
 
 from sotchart.domain.fhir import codes as c
 
@@ -188,7 +187,11 @@ def visit_record(v: dict[str, Any]) -> dict[str, Any]:
         "document": v.get("document") or {},
         "assessment": v.get("assessment") or {},
     }
-    return {"contentType": "application/json", "data": base64.b64encode(orjson.dumps(record)).decode()}
+    return {"contentType": "application/json", "data": encode_record(record)}
+
+
+def encode_record(record: dict[str, Any]) -> str:
+    return base64.b64encode(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()).decode()
 
 
 def _visit_context(v: dict[str, Any]) -> dict[str, Any]:

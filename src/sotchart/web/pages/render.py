@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from sotchart import __version__
+from sotchart.reports.templates import TEMPLATES, environment
 
-TEMPLATES = Path(__file__).parent.parent / "templates"
-
-
-def _date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
-    if value is None:
-        return ""
-    return value.strftime(fmt)
-
-
-@cache
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["d"] = _date
-    env.globals["version"] = __version__
-    return env
+__all__ = ["TEMPLATES", "environment", "error_page", "render"]
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

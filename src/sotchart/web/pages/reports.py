@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from sotchart.domain.charting import is_positive
 from sotchart.domain.errors import Conflict
+from sotchart.reports import charts
 from sotchart.reports.pdf import render_pdf
 from sotchart.services import billing, charting, patients, protocol, questionnaires
-from sotchart.web import charts
 from sotchart.web.deps import AppDep, PageUser
 
 router = APIRouter(include_in_schema=False)

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
+from sotchart.reports import charts
 from sotchart.services import auth, patients, questionnaires, visits
 from sotchart.services.context import require
-from sotchart.web import charts
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
@@ -242,6 +242,7 @@ def chart(
         alert_kinds=ALERT_KINDS,
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
+        can_export=allows(user.actor.role, Action.EXPORT),
     )
 
 

@@ -15,6 +15,7 @@ import orjson
 from fhir.resources.R4B import get_fhir_model_class
 
 from sotchart.domain.fhir import codes as c
+from sotchart.domain.fhir.mapper import encode_record
 from sotchart.domain.questionnaires import INSTRUMENTS
 
 ICD10CM_SHAPE = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
@@ -136,6 +137,6 @@ def renumber(resources: list[dict[str, Any]], ids: dict[str, str], clinics: tupl
                 record = orjson.loads(base64.b64decode(ext["valueAttachment"]["data"]))
                 if record["signed_by"]:
                     record["signed_by"] = int(move_id(f"u{record['signed_by']}")[1:])
-                ext["valueAttachment"]["data"] = base64.b64encode(orjson.dumps(record)).decode()
+                ext["valueAttachment"]["data"] = encode_record(record)
         moved.append(m)
     return moved

@@ -1,0 +1,32 @@
+"""The one Jinja2 environment the pages and the PDF reports render with (the templates live under web/)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sotchart import __version__
+
+TEMPLATES = Path(__file__).parents[1] / "web" / "templates"
+
+
+def _date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
+    if value is None:
+        return ""
+    return value.strftime(fmt)
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["d"] = _date
+    env.globals["version"] = __version__
+    return env
