@@ -65,6 +65,25 @@ def update_if_version(
     return result.rowcount == 1
 
 
+def _timeline_columns() -> list[Any]:
+    """What a line of the chart's visit list shows."""
+    return [
+        visit.c.id,
+        visit.c.visit_date,
+        visit.c.kind,
+        visit.c.status,
+        visit.c.complaint,
+        visit.c.signed_at,
+        visit.c.category,
+        visit.c.category_side,
+        visit.c.pain,
+        visit.c.indicators_pre,
+        visit.c.indicators_post,
+        visit.c.safety_action,
+        app_user.c.display_name.label("clinician_name"),
+    ]
+
+
 def page_for_patient(
     conn: Connection, *, clinic_id: int, patient_id: int, limit: int, before: tuple[date, int] | None = None
 ) -> list[dict[str, Any]]:
@@ -74,22 +93,7 @@ def page_for_patient(
         d, vid = before
         conds.append((visit.c.visit_date < d) | and_(visit.c.visit_date == d, visit.c.id < vid))
     rows = conn.execute(
-        select(
-            visit.c.id,
-            visit.c.visit_date,
-            visit.c.kind,
-            visit.c.status,
-            visit.c.complaint,
-            visit.c.signed_at,
-            visit.c.version,
-            visit.c.category,
-            visit.c.category_side,
-            visit.c.pain,
-            visit.c.indicators_pre,
-            visit.c.indicators_post,
-            visit.c.safety_action,
-            app_user.c.display_name.label("clinician_name"),
-        )
+        select(*_timeline_columns(), visit.c.version)
         .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
         .where(and_(*conds))
         .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
@@ -101,23 +105,7 @@ def page_for_patient(
 def notes_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> list[dict[str, Any]]:
     """Every visit with its note, oldest first, for the whole-chart document."""
     rows = conn.execute(
-        select(
-            visit.c.id,
-            visit.c.visit_date,
-            visit.c.kind,
-            visit.c.status,
-            visit.c.complaint,
-            visit.c.note,
-            visit.c.status_reason,
-            visit.c.signed_at,
-            visit.c.category,
-            visit.c.category_side,
-            visit.c.pain,
-            visit.c.indicators_pre,
-            visit.c.indicators_post,
-            visit.c.safety_action,
-            app_user.c.display_name.label("clinician_name"),
-        )
+        select(*_timeline_columns(), visit.c.note, visit.c.status_reason)
         .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
         .where(and_(visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id))
         .order_by(visit.c.visit_date, visit.c.id)
