@@ -82,9 +82,21 @@ def practitioner(user: dict[str, Any]) -> Resource:
         "id": f"u{user['id']}",
         "meta": _profile("us-core-practitioner"),
         "identifier": [{"system": f"{c.BASE}/staff-email", "value": user["email"]}],
-        "name": [{"text": user["display_name"]}],
+        "name": [_person_name(user["display_name"])],
         "active": user.get("disabled_at") is None,
     }
+
+
+def _person_name(display: str) -> dict[str, Any]:
+    """Staff are named as one display name; US Core wants a family name, so the last word serves as one."""
+    words = display.split()
+    out: dict[str, Any] = {"text": display}
+    if words:
+        out["family"] = words[-1]
+        given = [w for w in words[:-1] if w.rstrip(".").lower() not in ("dr", "mr", "mrs", "ms", "prof")]
+        if given:
+            out["given"] = given
+    return out
 
 
 def patient(p: dict[str, Any]) -> Resource:
