@@ -95,6 +95,20 @@ def test_damaged_duplicate_and_forbidden_imports_write_nothing(app: App, fresh_a
     with fresh_app.db.read() as conn:
         assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None
 
+    # A reference to nothing: the same, and the report names it.
+    dangling = tmp_path / "dangling.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(dangling, "w") as out:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "Condition.ndjson":
+                lines = data.splitlines()
+                cond = orjson.loads(lines[0])
+                cond["encounter"] = {"reference": "Encounter/v999999"}
+                data = b"\n".join([orjson.dumps(cond), *lines[1:]])
+            out.writestr(name, data)
+    report = fhir_import.import_export(fresh_app, into.actor("owner"), dangling)
+    assert report.patients == 0 and "refers to Encounter/v999999, which is not in the export" in str(report.failed)
+
     first = fhir_import.import_export(fresh_app, into.actor("owner"), good)
     assert first.patients == len(files["Patient"]) and first.failed == []
     twice = fhir_import.import_export(fresh_app, into.actor("owner"), good)
