@@ -249,6 +249,7 @@ def vitals(v: dict[str, Any], doc: dict[str, Any]) -> Iterator[Resource]:
         yield {
             "resourceType": "Observation",
             "id": f"pain{v['id']}",
+            "meta": _profile("us-core-observation-survey"),
             **base,
             "category": _category("survey", "Survey"),
             "code": _concept(c.LOINC, *c.PAIN),
@@ -282,6 +283,7 @@ def findings(v: dict[str, Any], doc: dict[str, Any], names: dict[str, str]) -> I
         yield {
             "resourceType": "Observation",
             "id": f"f{v['id']}-{i}",
+            "meta": _profile("us-core-simple-observation"),
             **base,
             "category": _category("exam", "Exam"),
             "code": _concept(c.ours("sot-finding"), f["code"], names.get(f["code"])),
@@ -296,6 +298,7 @@ def findings(v: dict[str, Any], doc: dict[str, Any], names: dict[str, str]) -> I
         out = {
             "resourceType": "Observation",
             "id": f"cat{v['id']}",
+            "meta": _profile("us-core-simple-observation"),
             **base,
             "category": _category("exam", "Exam"),
             "code": _concept(c.ours("sot-attribute"), "category", c.ATTRIBUTES["category"]),
@@ -397,6 +400,7 @@ def questionnaire_response(q: dict[str, Any]) -> Iterator[Resource]:
     qr: Resource = {
         "resourceType": "QuestionnaireResponse",
         "id": f"qr{q['id']}",
+        "meta": _profile("us-core-questionnaireresponse"),
         "extension": [{"url": c.SCORING_VERSION, "valueString": q["scoring_version"]}],
         "questionnaire": f"{c.BASE}/Questionnaire/{q['instrument']}|{q['instrument_version']}",
         "status": "completed",
@@ -415,6 +419,7 @@ def questionnaire_response(q: dict[str, Any]) -> Iterator[Resource]:
     score: Resource = {
         "resourceType": "Observation",
         "id": f"qs{q['id']}",
+        "meta": _profile("us-core-observation-survey"),
         "status": "final",
         "category": _category("survey", "Survey"),
         "code": code,
