@@ -1,0 +1,47 @@
+"""In Chromium: leaving the visit screen while a field holds typing that was not saved asks first; once the
+field is saved, leaving does not ask."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sotchart.services.context import App
+from tests import factories
+from tests.browser.test_front_desk import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_leaving_with_unsaved_typing_asks_first(page: Page, live_server: str, app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, kind="new-patient")
+    sign_in(page, live_server, c.emails["clinician"])
+    page.goto(f"{live_server}/visits/{v.id}")
+    field = page.get_by_label("Complaint and the symptoms causing the visit")
+    field.click()
+    field.press_sequentially("Sore neck since Monday")  # real key presses, as a clinician types
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()  # stay on the page: the typing is still there
+    expect(field).to_have_value("Sore neck since Monday")
+
+
+def test_a_saved_field_leaves_without_asking(page: Page, live_server: str, app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, kind="new-patient")
+    sign_in(page, live_server, c.emails["clinician"])
+    page.goto(f"{live_server}/visits/{v.id}")
+    field = page.get_by_label("Complaint and the symptoms causing the visit")
+    field.click()
+    field.press_sequentially("Sore neck")
+    with page.expect_response(lambda r: r.url.endswith(f"/visits/{v.id}/act") and r.ok):
+        field.press("Tab")  # the change posts the field
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    page.goto(f"{live_server}/today")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
+    assert asked == []
