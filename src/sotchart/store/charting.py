@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, select
 
+from sotchart.store import versioned
 from sotchart.store.tables import visit, visit_finding, visit_revision, visit_treatment
 
 
@@ -105,12 +106,9 @@ def set_summary(
     actor_id: int | None,
     now: datetime,
 ) -> bool:
-    result = conn.execute(
-        update(visit)
-        .where(and_(visit.c.id == visit_id, visit.c.version == expected_version))
-        .values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id)
+    return versioned.update_if_version(
+        conn, visit, row_id=visit_id, expected_version=expected_version, values=values, actor_id=actor_id, now=now
     )
-    return result.rowcount == 1
 
 
 def write_findings(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
+from sotchart.store import versioned
 from sotchart.store.tables import clinic, patient, patient_alert
 
 _TOP = "\U0010ffff"  # sorts after every character: [p, p+_TOP) holds exactly the keys starting with p
@@ -75,18 +76,16 @@ def update_if_version(
     now: datetime,
 ) -> bool:
     """Compare-and-set on the version: False when someone else saved first."""
-    result = conn.execute(
-        update(patient)
-        .where(
-            and_(
-                patient.c.id == patient_id,
-                patient.c.clinic_id == clinic_id,
-                patient.c.version == expected_version,
-            )
-        )
-        .values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id)
+    return versioned.update_if_version(
+        conn,
+        patient,
+        row_id=patient_id,
+        expected_version=expected_version,
+        values=values,
+        actor_id=actor_id,
+        now=now,
+        clinic_id=clinic_id,
     )
-    return result.rowcount == 1
 
 
 def search(

@@ -6,8 +6,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
+from sotchart.store import versioned
 from sotchart.store.tables import app_user, episode, visit, visit_revision
 
 
@@ -51,18 +52,17 @@ def update_if_version(
     actor_id: int | None,
     now: datetime,
 ) -> bool:
-    result = conn.execute(
-        update(visit)
-        .where(
-            and_(
-                visit.c.id == visit_id,
-                visit.c.clinic_id == clinic_id,
-                visit.c.version == expected_version,
-            )
-        )
-        .values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id)
+    """Compare-and-set on the version: False when someone else saved first."""
+    return versioned.update_if_version(
+        conn,
+        visit,
+        row_id=visit_id,
+        expected_version=expected_version,
+        values=values,
+        actor_id=actor_id,
+        now=now,
+        clinic_id=clinic_id,
     )
-    return result.rowcount == 1
 
 
 def _timeline_columns() -> list[Any]:
