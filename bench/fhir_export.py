@@ -120,7 +120,9 @@ def load(app: App, resources: int) -> int:
 def export_once(app: App, out: Path) -> dict[str, float]:
     """Run `sotchart export` as a process; its wall time, peak memory, and the resources it wrote."""
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", MEASURED, str(out)], env=env_for(app), capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", MEASURED, "export", str(out)], env=env_for(app), capture_output=True, text=True
+    )
     wall = time.perf_counter() - t0
     if r.returncode:
         raise SystemExit(r.stderr)
@@ -130,11 +132,12 @@ def export_once(app: App, out: Path) -> dict[str, float]:
     return {"resources": count, "seconds": wall, "peak_mb": peak_kb / 1024}
 
 
-# The command as a user runs it, reporting its own peak resident memory (kB) as the last line of stderr.
+# The command (export or import) as a user runs it, reporting its own peak resident memory (kB) as the
+# last line of stderr.
 MEASURED = """
 import resource, sys
 from sotchart.cli import main
-sys.argv = ["sotchart", "export", sys.argv[1]]
+sys.argv = ["sotchart", sys.argv[1], sys.argv[2]]
 try:
     main()
 finally:
@@ -150,7 +153,7 @@ def import_once(url: str, data_dir: Path, export: Path) -> dict[str, float]:
         practice.clinic_with_clinicians(app, "Import clinic", clinicians=0)
         t0 = time.perf_counter()
         r = subprocess.run(
-            [sys.executable, "-m", "sotchart", "import", str(export)], env=env_for(app), capture_output=True, text=True
+            [sys.executable, "-c", MEASURED, "import", str(export)], env=env_for(app), capture_output=True, text=True
         )
         wall = time.perf_counter() - t0
         if r.returncode:
@@ -159,7 +162,7 @@ def import_once(url: str, data_dir: Path, export: Path) -> dict[str, float]:
         app.close()
     with zipfile.ZipFile(export) as z:
         count = sum(o["count"] for o in json.loads(z.read("manifest.json"))["output"])
-    return {"resources": count, "seconds": wall}
+    return {"resources": count, "seconds": wall, "peak_mb": int(r.stderr.strip().splitlines()[-1]) / 1024}
 
 
 def one(url_for: Callable[[str, str], str], label: str) -> None:
@@ -196,6 +199,7 @@ def one(url_for: Callable[[str, str], str], label: str) -> None:
                         "export imported": f"{i['resources']:,.0f} resources",
                         "seconds": round(i["seconds"], 1),
                         "resources/s": f"{i['resources'] / i['seconds']:,.0f}",
+                        "peak RSS MB": round(i["peak_mb"]),
                     }
                 )
     header(f"FHIR export on {label} (target: ≥ 5,000 resources/s end to end, memory flat)", None)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+import shutil
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -66,16 +68,47 @@ class _Line:
     resource: dict[str, Any]
 
 
-def _read(path: Path) -> list[_Line]:
-    """Every resource of the zip with where it came from; a corrupt file stops the import before anything."""
+@dataclass
+class _Index:
+    """Pass one: every resource validated, its patient and its place in the unpacked NDJSON noted (not the
+    resource itself, so memory stays small however large the export). Problems are kept per patient
+    ('' for the clinic's shared resources and for damage)."""
+
+    folder: Path
+    urls: dict[str, str] = field(default_factory=dict)  # type → NDJSON file name
+    ids: set[str] = field(default_factory=set)
+    groups: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # patient → (type, line, offset)
+    shared: list[_Line] = field(default_factory=list)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
+
+    def problem(self, owner: str, where: str, message: str) -> None:
+        self.problems.setdefault(owner, []).append(Problem(where, message))
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        z = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as err:
         raise InvalidInput(
             f"{path.name} is not a readable zip file.",
             [FieldProblem("path", "Give the zip that `sotchart export` wrote.")],
         ) from err
-    with z:
+
+
+def _validation_problem(r: dict[str, Any]) -> str:
+    try:
+        get_fhir_model_class(r["resourceType"]).model_validate(r)
+    except (ValidationError, KeyError, ValueError) as err:
+        first = err.errors()[0] if isinstance(err, ValidationError) else {"loc": (), "msg": str(err)}
+        at = ".".join(str(p) for p in first["loc"])
+        return f"not valid FHIR R4: {at} {first['msg']}".strip()
+    return ""
+
+
+def _index(path: Path, folder: Path, say: Progress) -> _Index:
+    """Unpack each NDJSON file, then read it line by line: parse, validate, note its patient and offset."""
+    index = _Index(folder)
+    with _open_zip(path) as z:
         try:
             manifest = orjson.loads(z.read("manifest.json"))
             outputs = [(str(o["type"]), str(o["url"])) for o in manifest["output"]]
@@ -84,31 +117,49 @@ def _read(path: Path) -> list[_Line]:
                 "The zip has no readable manifest.json (the Bulk Data manifest `sotchart export` writes).",
                 [FieldProblem("manifest.json", "Export again with `sotchart export`.")],
             ) from err
-        lines: list[_Line] = []
-        problems: list[FieldProblem] = []
         for kind, url in outputs:
+            name = f"{len(index.urls)}.ndjson"
             try:
-                data = z.read(url)
+                with z.open(url) as src, (folder / name).open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
             except (KeyError, zipfile.BadZipFile, OSError) as err:
-                problems.append(FieldProblem(url, f"listed in the manifest but unreadable ({err})"))
+                index.problem("", url, f"listed in the manifest but unreadable ({err})")
                 continue
-            for n, raw in enumerate(data.splitlines(), start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    r = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    problems.append(FieldProblem(f"{url} line {n}", "is not JSON"))
-                    continue
-                if not isinstance(r, dict) or r.get("resourceType") != kind or not r.get("id"):
-                    problems.append(FieldProblem(f"{url} line {n}", f"is not a {kind} resource with an id"))
-                    continue
-                lines.append(_Line(f"{url} line {n} ({kind}/{r['id']})", r))
-        if problems:
-            raise InvalidInput(
-                f"The export is damaged: {len(problems)} problem(s); nothing was imported.", problems[:50]
-            )
-    return lines
+            index.urls[kind] = name
+            with (folder / name).open("rb") as f:
+                offset, n = 0, 0
+                for raw in f:
+                    n += 1
+                    here, offset = offset, offset + len(raw)
+                    if not raw.strip():
+                        continue
+                    _index_line(index, kind, url, n, here, raw)
+                    if n % 1000 == 0:
+                        say(kind, 1000)
+    return index
+
+
+def _index_line(index: _Index, kind: str, url: str, n: int, offset: int, raw: bytes) -> None:
+    try:
+        r = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        index.problem("", f"{url} line {n}", "is not JSON")
+        return
+    if not isinstance(r, dict) or r.get("resourceType") != kind or not r.get("id"):
+        index.problem("", f"{url} line {n}", f"is not a {kind} resource with an id")
+        return
+    where = f"{url} line {n} ({kind}/{r['id']})"
+    owner = _patient_of(r)
+    if kind in PATIENT_OWNED and owner is None:
+        index.problem("", where, "names no patient (subject)")
+        return
+    index.ids.add(f"{kind}/{r['id']}")
+    if owner:
+        index.groups.setdefault(owner, []).append((kind, n, offset))
+    else:
+        index.shared.append(_Line(where, r))
+    if message := _validation_problem(r):
+        index.problem(owner or "", where, message)
 
 
 def _patient_of(r: dict[str, Any]) -> str | None:
@@ -129,34 +180,34 @@ def _references(node: Any) -> list[str]:
     return []
 
 
-def _check(lines: list[_Line]) -> tuple[dict[str, list[_Line]], list[_Line], dict[str, list[Problem]]]:
-    """Validate every resource (R4B) and every reference; group them by patient. Problems are kept per
-    patient ('' for the shared resources)."""
-    ids = {f"{ln.resource['resourceType']}/{ln.resource['id']}" for ln in lines}
-    groups: dict[str, list[_Line]] = {}
-    shared: list[_Line] = []
-    problems: dict[str, list[Problem]] = {}
-    for ln in lines:
-        r = ln.resource
-        owner = _patient_of(r)
-        if r["resourceType"] in PATIENT_OWNED and owner is None:
-            problems.setdefault("", []).append(Problem(ln.where, "names no patient (subject)"))
-            continue
-        (groups.setdefault(owner, []) if owner else shared).append(ln)
-        try:
-            get_fhir_model_class(r["resourceType"]).model_validate(r)
-        except (ValidationError, KeyError, ValueError) as err:
-            first = err.errors()[0] if isinstance(err, ValidationError) else {"loc": (), "msg": str(err)}
-            at = ".".join(str(p) for p in first["loc"])
-            problems.setdefault(owner or "", []).append(
-                Problem(ln.where, f"not valid FHIR R4: {at} {first['msg']}".strip())
-            )
-        for target in _references(r):
-            if target not in ids:
-                problems.setdefault(owner or "", []).append(
-                    Problem(ln.where, f"refers to {target}, which is not in the export")
-                )
-    return groups, shared, problems
+def _dangling(index: _Index, lines: list[_Line]) -> list[Problem]:
+    return [
+        Problem(ln.where, f"refers to {target}, which is not in the export")
+        for ln in lines
+        for target in _references(ln.resource)
+        if target not in index.ids
+    ]
+
+
+class _Reader:
+    """Pass two: a patient's resources read back from the unpacked files by their offsets."""
+
+    def __init__(self, index: _Index) -> None:
+        self.index = index
+        self.files = {kind: (index.folder / name).open("rb") for kind, name in index.urls.items()}
+
+    def lines(self, entries: list[tuple[str, int, int]]) -> list[_Line]:
+        out = []
+        for kind, n, offset in entries:
+            f = self.files[kind]
+            f.seek(offset)
+            r = orjson.loads(f.readline())
+            out.append(_Line(f"{kind}.ndjson line {n} ({kind}/{r['id']})", r))
+        return out
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
 
 
 def _decode_record(encounter: dict[str, Any]) -> dict[str, Any]:
@@ -376,29 +427,52 @@ def import_export(app: App, actor: Actor, path: Path, *, progress: Progress | No
     say = progress or (lambda _what, _n: None)
     with unit(app, actor, Action.IMPORT, "import", path.name, read=True):
         pass  # refuse a role without the right before reading anything
-    lines = _read(path)
-    groups, shared, problems = _check(lines)
-    if problems.get(""):
-        raise InvalidInput(
-            f"The export's shared resources have {len(problems[''])} problem(s); nothing was imported.",
-            [FieldProblem(p.where, p.message) for p in problems[""][:50]],
-        )
-    with unit(app, actor, Action.IMPORT, "import", path.name) as u:
-        users = _staff(u, shared, report)
-        u.audit("import.staff", "clinic", u.clinic_id(), detail=f"{len(users)} practitioner(s) from {path.name}")
-    for owner, patient_lines in groups.items():
-        if owner in problems:
-            report.failed += problems[owner]
-            continue
-        if not any(ln.resource["resourceType"] == "Patient" for ln in patient_lines):
-            report.failed.append(Problem(owner, "resources name this patient, but the export has no such Patient"))
-            continue
+    with tempfile.TemporaryDirectory(prefix="sotchart-import-") as tmp:
+        index = _index(path, Path(tmp), say)
+        shared_problems = index.problems.get("", []) + _dangling(index, index.shared)
+        if shared_problems:
+            raise InvalidInput(
+                f"The export is damaged or its shared resources have problems ({len(shared_problems)}); "
+                "nothing was imported.",
+                [FieldProblem(p.where, p.message) for p in shared_problems[:50]],
+            )
+        with unit(app, actor, Action.IMPORT, "import", path.name) as u:
+            users = _staff(u, index.shared, report)
+            u.audit("import.staff", "clinic", u.clinic_id(), detail=f"{len(users)} practitioner(s) from {path.name}")
+        reader = _Reader(index)
         try:
-            with unit(app, actor, Action.IMPORT, "patient", owner) as u:
-                _Importer(app, u, report, users).patient(patient_lines)
-        except (Conflict, InvalidInput, KeyError, ValueError, IndexError) as err:
-            detail = err.detail if isinstance(err, Conflict | InvalidInput) else f"{type(err).__name__}: {err}"
-            report.failed.append(Problem(owner, f"not imported: {detail}"))
-        say(owner, len(patient_lines))
+            for owner, entries in index.groups.items():
+                _import_patient(app, actor, report, users, index, reader, owner, entries)
+                say(owner, len(entries))
+        finally:
+            reader.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _import_patient(
+    app: App,
+    actor: Actor,
+    report: ImportReport,
+    users: dict[str, int],
+    index: _Index,
+    reader: _Reader,
+    owner: str,
+    entries: list[tuple[str, int, int]],
+) -> None:
+    if owner in index.problems:
+        report.failed += index.problems[owner]
+        return
+    if not any(kind == "Patient" for kind, _n, _o in entries):
+        report.failed.append(Problem(owner, "resources name this patient, but the export has no such Patient"))
+        return
+    lines = reader.lines(entries)
+    if dangling := _dangling(index, lines):
+        report.failed += dangling
+        return
+    try:
+        with unit(app, actor, Action.IMPORT, "patient", owner) as u:
+            _Importer(app, u, report, users).patient(lines)
+    except (Conflict, InvalidInput, KeyError, ValueError, IndexError) as err:
+        detail = err.detail if isinstance(err, Conflict | InvalidInput) else f"{type(err).__name__}: {err}"
+        report.failed.append(Problem(owner, f"not imported: {detail}"))
