@@ -135,6 +135,12 @@ def _diagnoses(record: dict[str, Any]) -> list[tuple[str, str]]:
     return codes
 
 
+def may_export(app: App, actor: Actor) -> None:
+    """Refuse (and audit the refusal) unless the actor may take de-identified data."""
+    with unit(app, actor, Action.DEIDENTIFIED_READ, "research", "", read=True):
+        pass
+
+
 def export(
     app: App, actor: Actor, dest: Path, *, strict: bool = False, progress: Callable[[str], None] | None = None
 ) -> ResearchExport:
