@@ -4,6 +4,7 @@ patient, the demo clinic and a 1,000-visit patient; a damaged or duplicate impor
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,18 @@ def test_round_trip_of_the_demo_clinic_with_its_1000_visit_patient(
         target.close()
 
 
+def _tampered(good: Path, dest: Path, member: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Path:
+    """A copy of an export whose first resource in `member` is changed."""
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(dest, "w") as out:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == member:
+                lines = data.splitlines()
+                data = b"\n".join([orjson.dumps(change(orjson.loads(lines[0]))), *lines[1:]])
+            out.writestr(name, data)
+    return dest
+
+
 def test_damaged_duplicate_and_forbidden_imports_write_nothing(app: App, fresh_app: App, tmp_path: Path) -> None:
     c, _patient_id, _signed = _patient_with_a_record(app)
     good = tmp_path / "good.zip"
@@ -79,16 +92,7 @@ def test_damaged_duplicate_and_forbidden_imports_write_nothing(app: App, fresh_a
 
     # One Observation that fails validation: its patient is not imported, and the report says where.
     _m, files = fhir.read(good)
-    bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "Observation.ndjson":
-                lines = data.splitlines()
-                broken = orjson.loads(lines[0])
-                broken["status"] = {"not": "a code"}
-                data = b"\n".join([orjson.dumps(broken), *lines[1:]])
-            out.writestr(name, data)
+    bad = _tampered(good, tmp_path / "bad.zip", "Observation.ndjson", lambda r: r | {"status": {"not": "a code"}})
     report = fhir_import.import_export(fresh_app, into.actor("owner"), bad)
     assert report.patients == 0 and len(report.failed) >= 1
     assert "Observation.ndjson line 1" in str(report.failed[0]) and "status" in str(report.failed[0])
@@ -96,16 +100,12 @@ def test_damaged_duplicate_and_forbidden_imports_write_nothing(app: App, fresh_a
         assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None
 
     # A reference to nothing: the same, and the report names it.
-    dangling = tmp_path / "dangling.zip"
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(dangling, "w") as out:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "Condition.ndjson":
-                lines = data.splitlines()
-                cond = orjson.loads(lines[0])
-                cond["encounter"] = {"reference": "Encounter/v999999"}
-                data = b"\n".join([orjson.dumps(cond), *lines[1:]])
-            out.writestr(name, data)
+    dangling = _tampered(
+        good,
+        tmp_path / "dangling.zip",
+        "Condition.ndjson",
+        lambda r: r | {"encounter": {"reference": "Encounter/v999999"}},
+    )
     report = fhir_import.import_export(fresh_app, into.actor("owner"), dangling)
     assert report.patients == 0 and "refers to Encounter/v999999, which is not in the export" in str(report.failed)
 

@@ -9,9 +9,9 @@ from fastapi.responses import Response
 
 from sotchart.domain.charting import is_positive
 from sotchart.domain.errors import Conflict
-from sotchart.reports import charts
+from sotchart.reports.chart import progress_pdf
 from sotchart.reports.pdf import render_pdf
-from sotchart.services import billing, charting, patients, protocol, questionnaires
+from sotchart.services import billing, charting, protocol
 from sotchart.web.deps import AppDep, PageUser
 
 router = APIRouter(include_in_schema=False)
@@ -69,17 +69,8 @@ def referral(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
 
 @router.get("/patients/{patient_id}/progress.pdf")
 def progress(app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
-    chart = patients.open_chart(app, user.actor, patient_id)
-    outcomes = questionnaires.courses(app, user.actor, patient_id)
-    pdf = render_pdf(
-        "progress.html",
-        clinic_name=user.clinic_name,
-        today=chart.today,
-        chart=chart,
-        outcomes=outcomes,
-        charts=charts.progress(chart.progress, outcomes),
-    )
-    return _pdf(pdf, f"progress-{chart.patient.chart_number}.pdf")
+    chart_number, pdf = progress_pdf(app, user.actor, patient_id, user.clinic_name)
+    return _pdf(pdf, f"progress-{chart_number}.pdf")
 
 
 @router.get("/visits/{visit_id}/superbill.pdf")
