@@ -44,7 +44,7 @@ def _assess(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) ->
     return evaluate(exam, protocol.active(app.settings), assessments.thresholds(app.settings))
 
 
-def _load(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+def load_visit(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     v = visit_store.get(u.conn, u.clinic_id(), visit_id, for_update=lock)
     if v is None:
         raise NotFound("No such visit in this clinic.")
@@ -80,7 +80,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
 
 def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
     with unit(app, actor, Action.PATIENT_READ, "visit", visit_id, read=True) as u:
-        v, p = _load(u, visit_id)
+        v, p = load_visit(u, visit_id)
         u.audit("visit.read", "visit", visit_id, patient_id=p["id"])
         return _record(app, u, v, p)
 
@@ -105,14 +105,14 @@ def save_record(app: App, actor: Actor, visit_id: int, document: Any, base_revis
     """Autosave: a new revision of the draft, refused (and nothing changed) when someone saved first."""
     doc = rules.check_document(document)
     with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
-        v, p = _load(u, visit_id, lock=True)
+        v, p = load_visit(u, visit_id, lock=True)
         return _save_draft(app, u, v, p, doc, base_revision)
 
 
 def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], base_revision: int | None) -> VisitRecord:
     """One action of the visit screen (a click or a field), saved as a new revision."""
     with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
-        v, p = _load(u, visit_id, lock=True)
+        v, p = load_visit(u, visit_id, lock=True)
         # One person's quick clicks may cross in flight; each is a small change applied to the newest
         # revision. Only a revision saved by someone else in between is a conflict.
         if base_revision is not None and chart_store.others_since(u.conn, visit_id, base_revision, actor.user_id):
@@ -166,7 +166,7 @@ def _save_draft(
     ):
         raise StaleVersion("Someone else saved this visit at the same moment. Reload and enter your change again.")
     u.audit("visit.update", "visit", v["id"], patient_id=p["id"], detail=f"revision={revision} {detail}".strip())
-    v, p = _load(u, v["id"])
+    v, p = load_visit(u, v["id"])
     return _record(app, u, v, p)
 
 
@@ -186,7 +186,7 @@ def _keep_gate(latest: dict[str, Any] | None, doc: dict[str, Any]) -> None:
 
 def _gate_action(app: App, actor: Actor, visit_id: int, key: str, value: dict[str, Any], action: str) -> VisitRecord:
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = _load(u, visit_id, lock=True)
+        v, p = load_visit(u, visit_id, lock=True)
         if v["status"] != VisitStatus.DRAFT:
             raise Conflict("The visit is signed; the safety gate can no longer change.")
         latest = chart_store.latest(u.conn, visit_id)
@@ -214,7 +214,7 @@ def _gate_action(app: App, actor: Actor, visit_id: int, key: str, value: dict[st
             now=u.now,
         )
         u.audit(action, "visit", visit_id, patient_id=p["id"], detail=str(value.get("reason", ""))[:200])
-        v, p = _load(u, visit_id)
+        v, p = load_visit(u, visit_id)
         return _record(app, u, v, p)
 
 
@@ -248,7 +248,7 @@ def render_note(note: dict[str, str]) -> str:
 def sign(app: App, actor: Actor, visit_id: int, base_revision: int | None) -> VisitRecord:
     """Sign the current revision; refused with the list of what is missing while anything required is absent."""
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = _load(u, visit_id, lock=True)
+        v, p = load_visit(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.SIGNED)
         _check_base(v, base_revision)
         latest = chart_store.latest(u.conn, visit_id)
@@ -265,7 +265,7 @@ def sign(app: App, actor: Actor, visit_id: int, base_revision: int | None) -> Vi
             status={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
         )
         u.audit("visit.sign", "visit", visit_id, patient_id=p["id"], detail=f"revision={revision}")
-        v, p = _load(u, visit_id)
+        v, p = load_visit(u, visit_id)
         return _record(app, u, v, p)
 
 
@@ -278,13 +278,13 @@ def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, bas
         )
     doc = rules.check_document(document)
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = _load(u, visit_id, lock=True)
+        v, p = load_visit(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.AMENDED)
         _check_base(v, base_revision)
         _keep_gate(chart_store.latest(u.conn, visit_id), doc)
         _write_signed(app, u, v, p, doc, kind="amendment", reason=reason, status={"status": "amended"})
         u.audit("visit.amend", "visit", visit_id, patient_id=p["id"], detail=reason[:200])
-        v, p = _load(u, visit_id)
+        v, p = load_visit(u, visit_id)
         return _record(app, u, v, p)
 
 
@@ -353,7 +353,7 @@ def _write_signed(
 
 def revision_of(app: App, actor: Actor, visit_id: int, revision: int) -> dict[str, Any]:
     with unit(app, actor, Action.PATIENT_READ, "visit", visit_id, read=True) as u:
-        _v, p = _load(u, visit_id)
+        _v, p = load_visit(u, visit_id)
         rev = chart_store.at_revision(u.conn, visit_id, revision)
         if rev is None:
             raise NotFound(f"This visit has no revision {revision}.")

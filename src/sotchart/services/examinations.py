@@ -16,10 +16,9 @@ from sotchart.domain.protocol.pack import Indicator
 from sotchart.domain.roles import Action
 from sotchart.services import protocol
 from sotchart.services.analytics import parse_period
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.charting import load_visit
+from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import examinations as store
-from sotchart.store import patients as patient_store
-from sotchart.store import visits as visit_store
 
 
 @dataclass
@@ -44,12 +43,11 @@ def examinable(app: App) -> list[Indicator]:
     ]
 
 
-def _visit(u: Any, visit_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    v = visit_store.get(u.conn, u.clinic_id(), visit_id)
-    if v is None or v["status"] == "entered-in-error":
+def _visit(u: Unit, visit_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The visit and its patient; a visit entered in error cannot be examined."""
+    v, p = load_visit(u, visit_id)
+    if v["status"] == "entered-in-error":
         raise NotFound("No such visit in this clinic.")
-    p = patient_store.get(u.conn, u.clinic_id(), v["patient_id"])
-    assert p is not None
     return v, p
 
 

@@ -78,8 +78,7 @@ def _number(text: str, prefix: str) -> int:
 def _patient_resources(app: App, u: Unit, patient_id: int) -> Iterator[mapper.Resource]:
     if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
         raise NotFound("No such patient in this clinic.")
-    names = indicator_and_procedure_names(protocol.active(app.settings))
-    yield from (r for r in record_resources(u.conn, u.clinic_id(), patient_id, names) if r is not None)
+    yield from (r for r in record_resources(u.conn, u.clinic_id(), patient_id, _names(app)) if r is not None)
 
 
 def _names(app: App) -> dict[str, str]:

@@ -291,9 +291,13 @@ def counts(conn: Connection, s: Scope, families: Iterable[str] = FAMILIES) -> It
 # --- keeping the months current -------------------------------------------------------------------
 
 
+def _insert(conn: Connection) -> Any:
+    """The database's own INSERT, for its ON CONFLICT clauses."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
 def _upsert_changed(conn: Connection, clinic_id: int, month: str) -> None:
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(outcome_month_state).values(clinic_id=clinic_id, month=month, changes=1, built=0)
+    stmt = _insert(conn)(outcome_month_state).values(clinic_id=clinic_id, month=month, changes=1, built=0)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["clinic_id", "month"], set_={"changes": outcome_month_state.c.changes + 1}
@@ -357,9 +361,8 @@ def stale_months(conn: Connection, clinic_id: int, months: list[str]) -> list[st
 
 def rebuild(conn: Connection, clinic_id: int, month: str, now: datetime) -> int:
     """Count the month again from the signed visits and replace its rows; returns the rows written."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
-        dialect_insert(outcome_month_state)
+        _insert(conn)(outcome_month_state)
         .values(clinic_id=clinic_id, month=month, changes=0, built=-1)
         .on_conflict_do_nothing(index_elements=["clinic_id", "month"])
     )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import Response
 
 from sotchart.domain import deidentify
 from sotchart.services import research
 from sotchart.web.deps import AppDep, PageUser
+from sotchart.web.pages.downloads import zip_download
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,16 +25,8 @@ def research_page(request: Request, app: AppDep, user: PageUser) -> Response:
 
 @router.get("/research/export.zip")
 def research_download(app: AppDep, user: PageUser, strict: Annotated[str, Query(max_length=1)] = "") -> Response:
-    folder = Path(tempfile.mkdtemp(prefix="sotchart-research-"))
-    try:
-        report = research.export(app, user.actor, folder / "export.zip", strict=bool(strict))
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    name = f"sotchart-research-{'strict-' if report.strict else ''}{app.clock().date().isoformat()}.zip"
-    return FileResponse(
-        report.path,
-        media_type="application/zip",
-        filename=name,
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )
+    def build(path: Path) -> str:
+        report = research.export(app, user.actor, path, strict=bool(strict))
+        return f"sotchart-research-{'strict-' if report.strict else ''}{app.clock().date().isoformat()}.zip"
+
+    return zip_download(build, "sotchart-research-")
