@@ -25,7 +25,7 @@ test: $(STAMP) system-deps
 
 # Retake the screenshots in docs/screenshots (docs/visit-workflow.md and docs/outcomes.md show them).
 screenshots: $(STAMP) system-deps
-	SOTCHART_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/browser/test_visit.py tests/browser/test_progress.py --db sqlite -q
+	SOTCHART_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/browser/test_visit.py tests/browser/test_gate.py tests/browser/test_progress.py --db sqlite -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

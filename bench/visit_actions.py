@@ -13,6 +13,7 @@ import statistics
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ class Counter:
 
 def run() -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, object]]:
     with tempfile.TemporaryDirectory() as d:
-        settings = Settings(environment="test", data_dir=Path(d), secret_key="bench-" + "k" * 40)
+        settings = Settings(environment="test", data_dir=Path(d), secret_key="bench-" + "k" * 40, time_zone="UTC")
         app = App.from_settings(settings)
         migrate.upgrade(app.db)
         clinic = clinics.create_clinic(app, Actor.console(), "Bench clinic")
@@ -106,8 +107,10 @@ def run() -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, o
         p = patients.register_patient(
             app, dc, {"family_name": "Follow", "given_name": "Up", "birth_date": "1980-01-01"}
         )
+        week_ago = (app.clock().date() - timedelta(days=7)).isoformat()
+        episode = visits.start_episode(app, dc, p.id, "Low back pain", week_ago)
         last = visits.create_visit(
-            app, dc, p.id, {"kind": "new-patient", "visit_date": (app.clock().date().replace(day=1)).isoformat()}
+            app, dc, p.id, {"kind": "new-patient", "visit_date": week_ago, "episode_id": episode}
         )
         charting.save_record(app, dc, last.id, LAST_VISIT, 0)
         charting.sign(app, dc, last.id, 1)
@@ -130,9 +133,9 @@ def run() -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, o
                 page.goto(f"{base}/patients/{p.id}")
                 c = Counter(page)
                 c.click("start visit", page.get_by_role("button", name="Start visit"))
-                c.fill("systolic", page.get_by_label("Systolic"), "128")
-                c.fill("diastolic", page.get_by_label("Diastolic"), "82")
-                c.fill("pulse", page.get_by_label("Pulse"), "72")
+                c.fill("systolic", page.get_by_label("Systolic", exact=True), "128")
+                c.fill("diastolic", page.get_by_label("Diastolic", exact=True), "82")
+                c.fill("pulse", page.get_by_label("Pulse", exact=True), "72")
                 c.click("pain 3", page.locator("#step-subjective").get_by_role("button", name="3", exact=True))
                 c.click("same: first rib", page.locator("#ind-first-rib-motion").get_by_role("button", name="Same"))
                 c.click("same: tmj", page.locator("#ind-tmj").get_by_role("button", name="Same"))

@@ -93,6 +93,8 @@ def shared_database(db_factory: DatabaseFactory) -> Iterator[Database]:
 
 
 def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
+    # Tests date their visits by the UTC clock; a clinic's own zone is tested on its own (test_time_zone).
+    overrides.setdefault("time_zone", "UTC")
     return Settings(
         environment="test", database_url=url, data_dir=data_dir, secret_key="test-secret-key-" + "x" * 32, **overrides
     )  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sotchart.domain.roles import Role
-from sotchart.services import charting, clinics, patients, users, visits
+from sotchart.services import charting, clinics, patients, protocol, users, visits
 from sotchart.services.context import Actor, App
 
 PASSWORD = "correct horse battery staple"
@@ -44,14 +44,44 @@ def clinic_with_staff(app: App, name: str = "") -> ClinicWithStaff:
     return ClinicWithStaff(clinic.id, clinic.name, emails, actors)
 
 
+def second_clinician(app: App, clinic: ClinicWithStaff) -> str:
+    """Another clinician of the clinic (for decisions that need two people); returns their email."""
+    email = f"clinician2-{uuid.uuid4().hex[:8]}@clinic.test"
+    m = users.add_user(
+        app,
+        Actor.console(clinic.id),
+        email=email,
+        display_name="Second Clinician",
+        role="clinician",
+        password=PASSWORD,
+        clinic_id=clinic.id,
+    )
+    clinic.emails["clinician2"] = email
+    clinic.actors["clinician2"] = Actor(m.id, clinic.id, Role("clinician"), email, "127.0.0.1")
+    return email
+
+
 def patient(app: App, clinic: ClinicWithStaff, **overrides: Any) -> patients.Patient:
-    data = {"family_name": "Testperson", "given_name": "Alex", "birth_date": "1980-05-17", "sex": "female"}
+    # Tests register several "Alex Testperson"s in one clinic; the front desk is asked before a second one.
+    data = {
+        "family_name": "Testperson",
+        "given_name": "Alex",
+        "birth_date": "1980-05-17",
+        "sex": "female",
+        "confirm_not_duplicate": True,
+    }
     data.update(overrides)
     return patients.register_patient(app, clinic.actor("assistant"), data)
 
 
 def visit(app: App, clinic: ClinicWithStaff, patient_id: int, **overrides: Any) -> visits.Visit:
-    data = {"kind": "follow-up", "complaint": "Low back pain", "visit_date": app.clock().date().isoformat()}
+    # Tests open several visits of one patient on one day; the clinic's screen asks before a second.
+    data = {
+        "kind": "follow-up",
+        "complaint": "Low back pain",
+        "visit_date": app.clock().date().isoformat(),
+        "second_visit_today": True,
+    }
     data.update(overrides)
     return visits.create_visit(app, clinic.actor("clinician"), patient_id, data)
 
@@ -75,7 +105,7 @@ def signed_visit(
         app,
         c.actor("clinician"),
         patient_id,
-        {"visit_date": day, "episode_id": episode_id, "complaint": "Low back pain"},
+        {"visit_date": day, "episode_id": episode_id, "complaint": "Low back pain", "second_visit_today": True},
     )
     record = {
         "vitals": {"systolic": 192 if safety else 120, "diastolic": 80, "pulse": 70},
@@ -94,8 +124,58 @@ def signed_visit(
         "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
         **(extra or {}),
     }
-    r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    # What the last visit found and this one did not examine is answered "not examined", as on the screen.
+    examined = {f["code"] for f in record["findings"] if f["phase"] == "pre"}
+    record["carry_forward"] = {"dismissed": sorted(set(protocol.active(app.settings).indicators) - examined)}
     if safety:
-        r = charting.override_gate(app, c.actor("clinician"), v.id, "Rechecked after rest; GP informed today")
+        # The screen first, then the reasoned override, then the care: treatment is never charted while closed.
+        screen = {**record, "treatment": {}, "findings": record["findings"][:1]}
+        charting.save_record(app, c.actor("clinician"), v.id, screen, 0)
+        r = charting.override_gate(
+            app, c.actor("clinician"), v.id, "Rechecked after rest 176/92; GP informed by phone; low-force care only"
+        )
+        r = charting.save_record(app, c.actor("clinician"), v.id, record, r.revision)
+    else:
+        r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
     charting.sign(app, c.actor("clinician"), v.id, r.revision)
     return v.id
+
+
+def full_record(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "payer": "commercial",
+        "vitals": {"systolic": 124, "diastolic": 78, "pulse": 70},
+        "pain": 6,
+        "subjective": "Low back ache since gardening",
+        "findings": [
+            {"code": "posture-pelvis", "phase": "pre", "value": "locked"},
+            {"code": "leg-length-prone", "phase": "pre", "value": "short", "side": "right", "mm": 5},
+            {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right", "grade": 3},
+            {"code": "leg-length-prone", "phase": "post", "value": "even"},
+            {"code": "heel-tension", "phase": "post", "value": "negative", "side": "right"},
+        ],
+        "confirmed_category": {"category": 1, "side": "right"},
+        "treatment": {
+            "spinal_regions": ["pelvic"],
+            "blocks": [{"site": "iliac-crest", "side": "left"}, {"site": "greater-trochanter", "side": "right"}],
+            "procedures": ["blocking"],
+            "block_minutes": 3,
+            "breathing": "slow, full exhalation",
+        },
+        "note": {
+            "S": "Better since last week.",
+            "O": "Indicators as charted.",
+            "A": "Category 1 right.",
+            "P": "Blocking prone.",
+        },
+        "intake": {"history.symptoms": "Low back pain after gardening", "consent": "given in writing"},
+    }
+    doc.update(changes)
+    return doc
+
+
+def charted_visit(app: App, c: ClinicWithStaff, patient_id: int, **changes: Any) -> visits.Visit:
+    """A visit whose record is complete (vitals, screen, findings, recheck, care, note): ready to sign."""
+    v = visit(app, c, patient_id, kind="new-patient")
+    charting.save_record(app, c.actor("clinician"), v.id, full_record(**changes), 0)
+    return visits.get_visit(app, c.actor("clinician"), v.id)

@@ -59,3 +59,17 @@ def test_lint_is_clean() -> None:
     assert ruff.returncode == 0, ruff.stdout
     mypy = subprocess.run([str(exe / "mypy")], capture_output=True, text=True, cwd=root)
     assert mypy.returncode == 0, mypy.stdout
+
+
+def test_no_route_handler_runs_database_work_on_the_event_loop(app) -> None:  # type: ignore[no-untyped-def]
+    """Handlers are plain `def` (FastAPI runs them in the thread pool): an `async def` handler calling the
+    synchronous services would stall every request of its worker. Only /healthz, which touches nothing, is async."""
+    import inspect
+
+    from sotchart.web.app import create_app
+    from tests.support import web
+
+    routes = [r for r in web.routes(create_app(app.settings, app_handle=app)) if hasattr(r, "endpoint")]
+    assert len(routes) > 40
+    asynchronous = {r.path for r in routes if inspect.iscoroutinefunction(r.endpoint)}
+    assert asynchronous <= {"/healthz", "/openapi.json", "/api/docs", "/docs/oauth2-redirect"}, asynchronous

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,20 @@ class Settings(BaseSettings):
     )
     kiosk_minutes: int = Field(30, ge=5, le=240, description="Minutes a kiosk link handed to a patient stays valid.")
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
+    time_zone: str = Field(
+        "America/New_York",
+        description="The clinic's IANA time zone (e.g. America/Chicago): dates of service, Today's list and "
+        "the clinic's day are in it, so an evening visit keeps its own date. A clinic may have its own.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"'{value}' is not an IANA time zone; use a name such as America/Chicago") from err
+        return value
 
     @field_validator("mfa_required_roles")
     @classmethod

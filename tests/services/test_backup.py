@@ -100,3 +100,18 @@ def test_backup_never_overwrites(fresh_app: App, tmp_path: Path) -> None:
     backup.backup(fresh_app, Actor.console(), dest)
     r = cli.run(fresh_app, "backup", str(dest))
     assert r.returncode == 1 and "already exists" in r.stderr
+
+
+def test_restore_checks_the_right_before_touching_the_database(fresh_app: App, tmp_path: Path) -> None:
+    # A clinician may not restore: the refusal comes before the database is replaced, and is audited.
+    from sotchart.domain.errors import Forbidden
+
+    c = factories.clinic_with_staff(fresh_app)
+    good = tmp_path / "good.backup"
+    backup.backup(fresh_app, Actor.console(), good)
+    factories.patient(fresh_app, c, family_name="Afterthebackup")
+    before = _counts(fresh_app.db)
+    with pytest.raises(Forbidden):
+        backup.restore(fresh_app, c.actor("clinician"), good)
+    after = _counts(fresh_app.db)
+    assert after["patient"] == before["patient"] and after["audit_event"] == before["audit_event"] + 1

@@ -100,3 +100,19 @@ def test_html_in_a_name_is_stored_as_typed(app: App) -> None:
     chart = patients.open_chart(app, c.actor("clinician"), p.id)
     assert chart.patient.family_name == "<script>alert(1)</script>"
     assert chart.patient.given_name == "'; DROP TABLE patient;--"
+
+
+def test_the_same_name_and_birth_date_asks_before_a_second_chart(app: App) -> None:
+    from sotchart.services.patients import PossibleDuplicate
+
+    c = factories.clinic_with_staff(app)
+    data = {"family_name": "Doubleclick", "given_name": "Dana", "birth_date": "1975-04-02"}
+    first = patients.register_patient(app, c.actor("assistant"), dict(data))
+    # A double-click on Register sends the same form twice: the second is refused, naming the chart.
+    with pytest.raises(PossibleDuplicate) as e:
+        patients.register_patient(app, c.actor("assistant"), {**data, "given_name": " dana "})
+    assert e.value.patient_ids == [first.id] and first.chart_number in e.value.detail
+    assert e.value.problems[0].field == "confirm_not_duplicate"
+    # A different person with the same name and birthday is registered once the desk says so.
+    twin = patients.register_patient(app, c.actor("assistant"), {**data, "confirm_not_duplicate": "true"})
+    assert twin.id != first.id

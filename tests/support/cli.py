@@ -18,6 +18,7 @@ def env_for(app: App, **extra: str) -> dict[str, str]:
             "SOTCHART_DATA_DIR": str(app.settings.data_dir),
             "SOTCHART_SECRET_KEY": app.settings.secret_key or "",
             "SOTCHART_ENVIRONMENT": "test",
+            "SOTCHART_TIME_ZONE": app.settings.time_zone,
         }
     )
     env.update(extra)

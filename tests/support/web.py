@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
@@ -45,3 +47,19 @@ def csrf(c: TestClient) -> str:
     el = html(page).select_one("input[name=csrf_token]")
     assert el is not None, page.text[:500]
     return str(el["value"])
+
+
+def routes(fastapi_app: Any) -> list[Any]:
+    """Every route of the app, the included routers' too (FastAPI keeps those behind a wrapper)."""
+    out: list[Any] = []
+
+    def walk(items: Any) -> None:
+        for r in items:
+            inner = getattr(r, "original_router", None)
+            if inner is not None:
+                walk(inner.routes)
+            else:
+                out.append(r)
+
+    walk(fastapi_app.routes)
+    return out

@@ -69,6 +69,7 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("POST", "/patients/{patient_id}/alerts"): (Action.PATIENT_UPDATE, ALERT),
     ("POST", "/patients/{patient_id}/visits"): (Action.VISIT_CREATE, {"kind": "follow-up"}),
     ("GET", "/visits/{visit_id}"): (Action.PATIENT_READ, None),
+    ("GET", "/visits/{visit_id}/versions/{revision}"): (Action.PATIENT_READ, None),
     ("POST", "/visits/{visit_id}/act"): (Action.VISIT_UPDATE, {"op": "pain", "pain": "4"}),
     ("POST", "/visits/{visit_id}/override"): (Action.VISIT_SIGN, {"reason": "Matrix override reason text"}),
     ("POST", "/visits/{visit_id}/referral"): (Action.VISIT_SIGN, {"to": "GP", "reason": "matrix"}),
@@ -99,7 +100,7 @@ SECRET_NAME = "Zzmatrixsecret"
 
 def all_routes(app: App) -> set[tuple[str, str]]:
     found = set()
-    for r in create_app(app.settings, app_handle=app).routes:
+    for r in web.routes(create_app(app.settings, app_handle=app)):
         if isinstance(r, APIRoute) or hasattr(r, "methods"):
             for m in getattr(r, "methods", set()) - {"HEAD", "OPTIONS"}:
                 found.add((m, r.path))
@@ -148,6 +149,7 @@ def _fill(path: str, patient_id: int, visit_id: int) -> str:
     # FHIR routes: read the patient, search their encounters, and $everything, by FHIR id.
     path = path.replace("/fhir/{kind}/{rid}", "/fhir/Patient/{rid}")
     path = path.replace("/fhir/{kind}", f"/fhir/Encounter?patient=p{patient_id}").replace("{rid}", f"p{patient_id}")
+    path = path.replace("{revision}", "1")
     return path.replace("{patient_id}", str(patient_id)).replace("{visit_id}", str(visit_id))
 
 

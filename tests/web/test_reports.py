@@ -32,7 +32,9 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
         "treatment": {"blocks": [{"site": "iliac-crest", "side": "left"}], "procedures": ["blocking"]},
         "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
     }
-    r = charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    charting.save_record(
+        app, c.actor("clinician"), v.id, {**record, "treatment": {}, "findings": record["findings"][:1]}, 0
+    )
     r = charting.record_referral(
         app,
         c.actor("clinician"),
@@ -40,6 +42,7 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
         "Dr Ahmed, general practice",
         "Blood pressure 186/96 at rest; please assess before further care",
     )
+    r = charting.save_record(app, c.actor("clinician"), v.id, record, r.revision)
     charting.sign(app, c.actor("clinician"), v.id, r.revision)
     questionnaires.record(app, c.actor("assistant"), p.id, "nrs-pain", [7], answered_on="2026-10-01")
     questionnaires.record(app, c.actor("assistant"), p.id, "nrs-pain", [4])
@@ -56,6 +59,8 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
     letter = _text(client.get(f"/visits/{v.id}/referral.pdf").content)
     assert "Dr Ahmed, general practice" in letter and "please assess before further care" in letter
     assert "severe blood pressure" in letter
+    # The letter states the care the record shows, not a stock sentence.
+    assert "Blocking: iliac-crest left." in letter and "No spinal manipulation" not in letter
 
     episode = visits.start_episode(app, c.actor("clinician"), p.id, "Low back pain")
     day = (app.clock().date() - timedelta(days=1)).isoformat()
@@ -69,6 +74,24 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
 
     other = factories.visit(app, c, p.id)
     assert client.get(f"/visits/{other.id}/referral.pdf").status_code == 409
+
+
+def test_an_emergency_letter_states_only_what_the_record_shows(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="Letterpatient")
+    v = factories.visit(app, c, p.id)
+    record = {
+        "vitals": {"systolic": 128, "diastolic": 80, "pulse": 72},
+        "history": {"red_flags": ["saddle-anaesthesia"], "conditions": []},
+        "findings": [{"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right"}],
+    }
+    charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    charting.record_referral(app, c.actor("clinician"), v.id, "Emergency department", "Saddle anaesthesia today")
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    letter = _text(client.get(f"/visits/{v.id}/referral.pdf").content)
+    assert "Emergency department" in letter and "No treatment is recorded at this visit." in letter
+    assert "128/80 mmHg" in letter
 
 
 def test_superbill_prints_code_numbers_and_the_clinics_fees(app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -73,7 +73,7 @@ def test_second_person_gets_a_conflict_but_one_persons_crossing_clicks_do_not(ap
     # Someone else saves in between: the first person's stale page is told, and nothing is overwritten.
     charting.act(app, c.actor("owner"), v.id, "pain", {"pain": "7"}, record.revision)
     stale = _act(client, v.id, record.revision, op="pain", pain="2")
-    assert stale.status_code == 409 and "Someone else saved" in stale.text
+    assert stale.status_code == 409 and "saved this visit" in stale.text and "Someone else" not in stale.text
     assert charting.open_record(app, c.actor("clinician"), v.id).document["pain"] == 7
 
 
@@ -84,7 +84,11 @@ def test_medicare_maintenance_care_gets_its_modifier(app: App) -> None:
     assert "98940-GZ" in web.html(r).select_one("#codes").text
     r = _act(client, v.id, 2, op="payer", payer="medicare", care_type="maintenance", abn_on_file="true")
     assert "98940-GA" in web.html(r).select_one("#codes").text
+    # Active care is AT only with PART met in the treated region.
     r = _act(client, v.id, 3, op="payer", payer="medicare", care_type="active")
+    assert "98940-AT" not in web.html(r).select_one("#codes").text
+    _act(client, v.id, 4, op="finding", code="part-pain", phase="pre", value="positive", region="lumbar", level="L4")
+    r = _act(client, v.id, 5, op="finding", code="part-rom", phase="pre", value="positive", region="lumbar", level="L4")
     assert "98940-AT" in web.html(r).select_one("#codes").text
 
 
@@ -141,6 +145,9 @@ def test_record_over_the_json_api(app: App) -> None:
     first = api.get(f"/api/v1/visits/{v.id}/record")
     assert first.status_code == 200 and first.headers["etag"] == '"r0"'
     assert {p["field"] for p in first.json()["sign_problems"]} >= {"vitals", "pain"}
+    # Both sign routes go through the one writer: nothing charted, nothing signed, and it says what is missing.
+    plain = api.post(f"/api/v1/visits/{v.id}/sign")
+    assert plain.status_code == 422 and "vitals" in {e["field"] for e in plain.json()["errors"]}
     record = {
         "vitals": {"systolic": 122, "diastolic": 76, "pulse": 66},
         "pain": 3,
@@ -157,8 +164,6 @@ def test_record_over_the_json_api(app: App) -> None:
         headers={"If-Match": '"r1"'},
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "vitals.systolic"
-    # The plain note endpoint refuses a charted visit, so signing always runs the completeness checks.
-    assert api.post(f"/api/v1/visits/{v.id}/sign").status_code == 409
     signed = api.post(f"/api/v1/visits/{v.id}/record/sign", headers={"If-Match": '"r1"'})
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sotchart.domain.charting import NORMAL_VALUES
 from sotchart.domain.errors import FieldProblem, InvalidInput
+from sotchart.domain.findings import NORMAL_VALUES
 
 Label = Hashable
 

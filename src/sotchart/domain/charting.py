@@ -4,12 +4,15 @@ composed SOAP note, and whether the note may be signed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sotchart.domain.coding import missing_note_elements
+from sotchart.domain import gate as gates
+from sotchart.domain.coding import medicare_part_problem, missing_note_elements
 from sotchart.domain.errors import InvalidInput, Problems
+from sotchart.domain.findings import identity, is_positive
+from sotchart.domain.safety import bp_category
 
 DOC_KEYS = (
     "payer",
@@ -27,31 +30,6 @@ DOC_KEYS = (
     "carry_forward",
     "intake",
 )
-# The shipped pack's "nothing found" values; a finding with any other value counts as positive.
-NORMAL_VALUES = ("negative", "normal", "even", "none")
-
-
-def is_positive(f: dict[str, Any], phase: str) -> bool:
-    return f.get("phase") == phase and f.get("value") not in NORMAL_VALUES
-
-
-def _finding_key(f: dict[str, Any]) -> tuple[str, str, str, str]:
-    # The same indicator at the same place: a recheck answers the pre-treatment finding it matches.
-    return (f.get("code") or "", str(f.get("location") or ""), str(f.get("point") or ""), str(f.get("level") or ""))
-
-
-def recheck_counts(findings: list[dict[str, Any]]) -> tuple[int, int, int]:
-    """Positive before treatment, how many of those were rechecked, and how many were normal at the recheck."""
-    post = {_finding_key(f): f for f in findings if f.get("phase") == "post"}
-    positive = rechecked = cleared = 0
-    for f in findings:
-        if is_positive(f, "pre"):
-            positive += 1
-            after = post.get(_finding_key(f))
-            if after is not None:
-                rechecked += 1
-                cleared += after.get("value") in NORMAL_VALUES
-    return positive, rechecked, cleared
 
 
 def treatments_given(doc: dict[str, Any]) -> list[str]:
@@ -67,7 +45,8 @@ def treatments_given(doc: dict[str, Any]) -> list[str]:
     return sorted(kinds)
 
 
-BLOCKING_ACTIONS = ("emergency-referral", "refer-before-treatment")
+BLOCKING_ACTIONS = gates.HOLDING
+TREATMENT_LISTS = ("spinal_regions", "extraspinal_regions", "blocks", "procedures", "cmrt", "adjusted_segments")
 NOTE_SECTIONS = ("S", "O", "A", "P")
 MAX_TEXT = 20_000
 
@@ -113,7 +92,7 @@ def empty_document() -> dict[str, Any]:
             "adjusted_segments": [],
         },
         "confirmed_category": None,
-        "gate": {"referral": None, "override": None},
+        "gate": gates.empty(),
         "note": {s: "" for s in NOTE_SECTIONS},
         "diagnoses": [],
         "carry_forward": {},
@@ -130,6 +109,14 @@ def check_document(doc: Any) -> dict[str, Any]:
         if key not in DOC_KEYS:
             p.add(key, f"is not part of a visit record; use: {', '.join(DOC_KEYS)}")
     merged = empty_document() | {k: v for k, v in doc.items() if k in DOC_KEYS}
+    vitals = merged.get("vitals")
+    if isinstance(vitals, dict) and "recheck" in vitals:
+        # Records before the series kept one recheck; it becomes the first of the series.
+        old = vitals.pop("recheck") or {}
+        if old.get("systolic") is not None and old.get("diastolic") is not None and not vitals.get("rechecks"):
+            vitals["rechecks"] = [old]
+    if isinstance(vitals, dict) and not isinstance(vitals.get("rechecks", []), list):
+        p.add("vitals.rechecks", "must be a list of readings")
     pain = merged.get("pain")
     if pain is not None and (not isinstance(pain, int) or isinstance(pain, bool) or not 0 <= pain <= 10):
         p.add("pain", "must be a whole number from 0 (no pain) to 10 (worst imaginable)")
@@ -163,10 +150,10 @@ def exam_from(doc: dict[str, Any], *, age: int | None, sex: str) -> dict[str, An
         # Half a reading (typed one field, not yet the other) is kept in the record, not judged.
         vitals.pop("systolic", None)
         vitals.pop("diastolic", None)
-    recheck = (doc.get("vitals") or {}).get("recheck") or {}
-    if recheck.get("systolic") is not None and recheck.get("diastolic") is not None:
-        # A re-measurement after rest replaces the first reading for the gate; both stay in the record.
-        vitals |= {"systolic": recheck["systolic"], "diastolic": recheck["diastolic"]}
+    latest = current_reading(doc.get("vitals") or {})
+    if latest is not None:
+        # The newest reading of the series (a recheck after rest) is the one the gate judges; all are kept.
+        vitals |= {"systolic": latest["systolic"], "diastolic": latest["diastolic"]}
     return {
         "patient": {"age": age, "sex": sex, "pregnant": bool(doc.get("pregnant"))},
         "payer": doc.get("payer", "cash"),
@@ -182,31 +169,42 @@ def exam_from(doc: dict[str, Any], *, age: int | None, sex: str) -> dict[str, An
     }
 
 
-@dataclass(frozen=True)
-class Gate:
-    action: str
-    blocked: bool
-    cleared_by: str  # "" | "referral" | "override"
+def current_reading(vitals: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest blood-pressure reading: the last recheck, or the first reading when there is none."""
+    series = readings(vitals)
+    return series[-1] if series else None
 
 
-def gate(doc: dict[str, Any], safety_action: str) -> Gate:
-    """Treatment steps stay closed on an emergency or refer-before-treatment finding until a referral is
-    recorded or an override with a written reason is signed."""
-    g = doc.get("gate") or {}
-    if safety_action not in BLOCKING_ACTIONS:
-        return Gate(safety_action, False, "")
-    if g.get("referral"):
-        return Gate(safety_action, False, "referral")
-    if g.get("override") and str(g["override"].get("reason", "")).strip():
-        return Gate(safety_action, False, "override")
-    return Gate(safety_action, True, "")
+def readings(vitals: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every blood-pressure reading of the visit, first to last."""
+    out = []
+    if vitals.get("systolic") is not None and vitals.get("diastolic") is not None:
+        out.append({k: vitals.get(k) for k in ("systolic", "diastolic", "pulse") if vitals.get(k) is not None})
+    for r in vitals.get("rechecks") or []:
+        if r.get("systolic") is not None and r.get("diastolic") is not None:
+            out.append(r)
+    return out
+
+
+def gate(doc: dict[str, Any], assessment: dict[str, Any]) -> gates.Gate:
+    """The safety gate of this record: the screen's flags and the decisions recorded in the visit."""
+    safety = assessment.get("safety") or {}
+    return gates.decide(safety.get("flags") or [], doc.get("gate"), safety.get("action", "clear"))
 
 
 def treatment_recorded(doc: dict[str, Any]) -> bool:
     t = doc.get("treatment") or {}
-    return any(
-        t.get(k) for k in ("spinal_regions", "extraspinal_regions", "blocks", "procedures", "cmrt", "adjusted_segments")
-    ) or any(f.get("phase") == "post" for f in doc.get("findings") or [])
+    return any(t.get(k) for k in TREATMENT_LISTS) or any(f.get("phase") == "post" for f in doc.get("findings") or [])
+
+
+def adds_treatment(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a save charts care that the previous revision did not have (removing care is always allowed)."""
+    tb, ta = before.get("treatment") or {}, after.get("treatment") or {}
+    for k in TREATMENT_LISTS:
+        if any(x not in (tb.get(k) or []) for x in ta.get(k) or []):
+            return True
+    post_before = [f for f in before.get("findings") or [] if f.get("phase") == "post"]
+    return any(f not in post_before for f in after.get("findings") or [] if f.get("phase") == "post")
 
 
 def suggestions(previous_findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -224,21 +222,25 @@ def unconfirmed_suggestions(doc: dict[str, Any], offered: list[dict[str, Any]]) 
     return [s for s in offered if s["code"] not in codes and s["code"] not in dismissed]
 
 
-def changes_since(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+def changes_since(
+    previous: dict[str, Any] | None, current: dict[str, Any], names: Mapping[str, str] | None = None
+) -> list[str]:
     """What differs from the last visit, in words, for the note (payers deny notes that are clones)."""
     if not previous:
         return ["First visit of this episode."]
+    names = names or {}
     out: list[str] = []
-    before = {f["code"]: f for f in previous.get("findings") or [] if f.get("phase") == "pre"}
-    now = {f["code"]: f for f in current.get("findings") or [] if f.get("phase") == "pre"}
-    for code in sorted(set(before) | set(now)):
-        a, b = before.get(code), now.get(code)
+    before = {identity(f): f for f in previous.get("findings") or [] if f.get("phase") == "pre"}
+    now = {identity(f): f for f in current.get("findings") or [] if f.get("phase") == "pre"}
+    for key in sorted(set(before) | set(now)):
+        a, b = before.get(key), now.get(key)
+        name = names.get(key[0], key[0])
         if a and not b:
-            out.append(f"{code}: not examined this visit (was {_say(a)})")
+            out.append(f"{name}: not examined this visit (was {say_result(a)})")
         elif b and not a:
-            out.append(f"{code}: {_say(b)} (new this visit)")
-        elif a and b and _say(a) != _say(b):
-            out.append(f"{code}: {_say(a)} → {_say(b)}")
+            out.append(f"{name}: {say_result(b)} (new this visit)")
+        elif a and b and say_result(a) != say_result(b):
+            out.append(f"{name}: {say_result(a)} → {say_result(b)}")
     pa, pb = previous.get("pain"), current.get("pain")
     if pa is not None and pb is not None and pa != pb:
         out.append(f"pain {pa}/10 → {pb}/10")
@@ -248,12 +250,31 @@ def changes_since(previous: dict[str, Any] | None, current: dict[str, Any]) -> l
     return out or ["No change in the recorded findings since the last visit."]
 
 
-def _say(f: dict[str, Any]) -> str:
-    parts = [str(f.get("value"))]
-    for k in ("side", "location", "grade", "mm", "line", "area", "point", "level", "region"):
+SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides"}
+
+
+def say_result(f: Mapping[str, Any]) -> str:
+    """A finding's result and place in plain words: "short right, 6 mm", "positive left, line 2, area 6"."""
+    head = str(f.get("value") or "").replace("-", " ")
+    if f.get("side"):
+        head += " " + SIDE_WORDS.get(str(f["side"]), str(f["side"]))
+    parts = [head]
+    if f.get("location"):
+        parts.append(f"at {str(f['location']).replace('-', ' ')}")
+    if f.get("region"):
+        parts.append(str(f["region"]) + (f" {f['level']}" if f.get("level") else ""))
+    elif f.get("level"):
+        parts.append(f"at {f['level']}")
+    for k in ("line", "area", "point", "grade"):
         if f.get(k) is not None:
             parts.append(f"{k} {f[k]}")
-    return " ".join(parts)
+    if f.get("mm") is not None:
+        parts.append(f"{float(f['mm']):g} mm")
+    return ", ".join(parts)
+
+
+def say_finding(f: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    return f"{names.get(str(f.get('code')), str(f.get('code')))}: {say_result(f)}"
 
 
 def _cat(c: dict[str, Any] | None) -> str:
@@ -262,19 +283,37 @@ def _cat(c: dict[str, Any] | None) -> str:
     return f"{c.get('category')}{' ' + c['side'] if c.get('side') else ''}"
 
 
-def compose_note(doc: dict[str, Any], assessment: dict[str, Any], changes: list[str]) -> dict[str, str]:
-    """A SOAP draft from the structured record; the clinician edits it before signing."""
+def intake_lines(doc: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """The intake answers among these keys, each as "Label: answer.", in the order of the form."""
+    intake = doc.get("intake") or {}
+    labels = dict(INTAKE_FIELDS)
+    out = []
+    for key in keys:
+        answer = str(intake.get(key, "")).strip()
+        if answer:
+            label = labels[key].removeprefix("Care plan: ")
+            out.append(f"{label[0].upper() + label[1:]}: {answer.rstrip('.')}.")
+    return out
+
+
+HISTORY_KEYS = tuple(k for k, _ in INTAKE_FIELDS if k.startswith("history."))
+PLAN_KEYS = tuple(k for k, _ in INTAKE_FIELDS if k.startswith("plan."))
+
+
+def compose_note(
+    doc: dict[str, Any], assessment: dict[str, Any], changes: list[str], names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A SOAP draft in plain clinical sentences from the structured record, with the pack's names for the
+    indicators; the clinician edits it before signing. It says only what the record holds."""
+    names = names or {}
     pre = [f for f in doc.get("findings") or [] if is_positive(f, "pre")]
-    subjective = doc.get("subjective", "").strip()
+    s_parts = [str(doc.get("subjective", "")).strip()] if str(doc.get("subjective", "")).strip() else []
+    s_parts += intake_lines(doc, HISTORY_KEYS)
     if doc.get("pain") is not None:
-        subjective = (subjective + " " if subjective else "") + f"Pain {doc['pain']}/10 (NRS)."
-    v = doc.get("vitals") or {}
-    o = []
-    if v.get("systolic") is not None:
-        band = (assessment.get("blood_pressure") or {}).get("category") or ""
-        o.append(f"BP {v['systolic']}/{v['diastolic']} mmHg ({band}), pulse {v.get('pulse', '—')}.")
+        s_parts.append(f"Pain {doc['pain']}/10 (NRS).")
+    o = [*bp_lines(doc), *screen_lines(assessment)]
     if pre:
-        o.append("Indicators before treatment: " + "; ".join(f"{f['code']} {_say(f)}" for f in pre) + ".")
+        o.append("Indicators before treatment: " + "; ".join(say_finding(f, names) for f in pre) + ".")
     summary = assessment.get("recheck_summary") or {}
     if any(summary.values()):
         o.append("Recheck after treatment: " + ", ".join(f"{n} {k}" for k, n in summary.items() if n) + ".")
@@ -291,22 +330,7 @@ def compose_note(doc: dict[str, Any], assessment: dict[str, Any], changes: list[
     if doc.get("diagnoses"):
         a.append("Also: " + ", ".join(d["code"] for d in doc["diagnoses"]) + ".")
     a.append("Since last visit: " + "; ".join(changes))
-    t = doc.get("treatment") or {}
-    plan = []
-    if t.get("blocks"):
-        blocks = ", ".join(f"{b['site']} {b['side']}" for b in t["blocks"])
-        plan.append(
-            f"Blocking: {blocks}"
-            + (f", {t['block_minutes']} min" if t.get("block_minutes") else "")
-            + (f"; breathing: {t['breathing']}" if t.get("breathing") else "")
-            + "."
-        )
-    if t.get("cmrt"):
-        plan.append("CMRT: " + ", ".join(str(c.get("level")) for c in t["cmrt"]) + ".")
-    if t.get("adjusted_segments"):
-        plan.append("Adjusted: " + ", ".join(t["adjusted_segments"]) + ".")
-    if t.get("procedures"):
-        plan.append("Procedures: " + ", ".join(t["procedures"]) + ".")
+    plan = [*decision_lines(doc), *care_lines(doc)]
     if codes.get("cpt_spinal"):
         plan.append(
             f"CMT {codes['cpt_spinal']}"
@@ -314,26 +338,41 @@ def compose_note(doc: dict[str, Any], assessment: dict[str, Any], changes: list[
             + (f"; {codes['cpt_extraspinal']}" if codes.get("cpt_extraspinal") else "")
             + "."
         )
-    return {"S": subjective, "O": " ".join(o), "A": " ".join(a), "P": " ".join(plan)}
+    plan += intake_lines(doc, PLAN_KEYS)
+    consent = str((doc.get("intake") or {}).get("consent", "")).strip()
+    if consent:
+        plan.append(f"Consent to examination and care: {consent.rstrip('.')}.")
+    return {"S": " ".join(s_parts), "O": " ".join(o), "A": " ".join(a), "P": " ".join(plan)}
 
 
 def sign_problems(
-    doc: dict[str, Any], assessment: dict[str, Any], *, initial_visit: bool, visit_date: date, today: date
+    doc: dict[str, Any],
+    assessment: dict[str, Any],
+    *,
+    initial_visit: bool,
+    visit_date: date,
+    today: date,
+    unconfirmed: list[dict[str, Any]] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """Everything that stops the note from being signed, as (field, what to do)."""
     out: list[tuple[str, str]] = []
+    if unconfirmed:
+        which = ", ".join(dict.fromkeys((names or {}).get(s["code"], s["code"]) for s in unconfirmed))
+        out.append(
+            (
+                "carry_forward",
+                f"Answer what last visit found: {which}. Tap Same, choose today's result, or mark it not examined.",
+            )
+        )
     v = doc.get("vitals") or {}
     if v.get("systolic") is None:
         out.append(("vitals", "Record the blood pressure."))
-    g = gate(doc, (assessment.get("safety") or {}).get("action", "clear"))
+    g = gate(doc, assessment)
     if g.blocked and treatment_recorded(doc):
-        out.append(
-            (
-                "gate",
-                "Treatment is recorded while the safety gate is closed: record a referral or an "
-                "override with a reason.",
-            )
-        )
+        out.append(("gate", "Treatment is recorded while the safety gate is closed. " + g.next_step))
+    if g.state == gates.GateState.EMERGENCY:
+        out.append(("gate", "Record the emergency referral before signing."))
     if not any(f.get("phase") == "pre" for f in doc.get("findings") or []):
         out.append(("findings", "Record the pre-treatment indicators."))
     if treatment_recorded(doc) and not any(f.get("phase") == "post" for f in doc.get("findings") or []):
@@ -352,6 +391,14 @@ def sign_problems(
             out.append(("intake.consent", "Record the patient's consent to examination and care."))
         if not str(intake.get("history.symptoms", "")).strip():
             out.append(("intake.history.symptoms", "Record the complaint and the symptoms causing the visit."))
+    part_problem = medicare_part_problem(
+        doc.get("payer", "cash"),
+        assessment.get("coding") or {},
+        assessment.get("part") or {},
+        (doc.get("treatment") or {}).get("care_type", "active"),
+    )
+    if part_problem:
+        out.append(("part", part_problem))
     if doc.get("payer") == "medicare":
         present = medicare_elements_present(doc, assessment, initial_visit)
         for element in missing_note_elements(present, initial_visit):
@@ -376,3 +423,88 @@ def medicare_elements_present(doc: dict[str, Any], assessment: dict[str, Any], i
     if treatment_recorded(doc):
         present |= {"treatment.given", "date-of-initial-treatment"}
     return present
+
+
+def bp_lines(doc: dict[str, Any]) -> list[str]:
+    """Every blood-pressure reading of the visit in words, the first and each recheck after rest."""
+    out = []
+    for i, r in enumerate(readings(doc.get("vitals") or {})):
+        band = bp_category(int(r["systolic"]), int(r["diastolic"]))
+        pulse = f", pulse {r['pulse']}" if r.get("pulse") is not None else ""
+        when = f" at {r['at'][11:16]}" if r.get("at") else ""
+        label = "BP" if i == 0 else "Rechecked after rest" + when + ":"
+        out.append(f"{label} {r['systolic']}/{r['diastolic']} mmHg ({band.replace('-', ' ')}){pulse}.")
+    return out
+
+
+def screen_lines(assessment: dict[str, Any]) -> list[str]:
+    """The safety screen's result: that it ran, and each finding with the action it calls for."""
+    flags = [f for f in (assessment.get("safety") or {}).get("flags") or [] if f.get("code") != "bp-not-measured"]
+    if not flags:
+        return ["Safety screen: no red flags or contraindications recorded."]
+    return ["Safety screen: " + "; ".join(f"{f['reason']} ({f['action'].replace('-', ' ')})" for f in flags) + "."]
+
+
+def decision_lines(doc: dict[str, Any]) -> list[str]:
+    """The safety gate's decisions as the record holds them: referral, override and its confirmation, withdrawals."""
+    g = doc.get("gate") or {}
+    out = []
+    for w in g.get("withdrawn") or []:
+        out.append(
+            f"{w['kind'].replace('_', ' ').capitalize()} {w['code']} withdrawn by {w.get('by', '')}: {w['reason']}."
+        )
+    if g.get("referral"):
+        r = g["referral"]
+        out.append(f"Referred to {r['to']} by {r.get('by', '')}: {r['reason']}")
+    if g.get("override"):
+        o = g["override"]
+        confirmed = f", confirmed by {o['confirmed_by']}" if o.get("confirmed_by") else ""
+        out.append(f"Safety gate overridden by {o.get('by', '')}{confirmed}: {o['reason']}")
+    return out
+
+
+def care_lines(doc: dict[str, Any]) -> list[str]:
+    """The care the record shows was given, in words; empty when none is recorded."""
+    t = doc.get("treatment") or {}
+    out = []
+    if t.get("blocks"):
+        blocks = ", ".join(f"{b['site']} {b['side']}" for b in t["blocks"])
+        out.append(
+            f"Blocking{' ' + t['position'] if t.get('position') else ''}: {blocks}"
+            + (f", {t['block_minutes']} min" if t.get("block_minutes") else "")
+            + (f"; breathing: {t['breathing']}" if t.get("breathing") else "")
+            + "."
+        )
+    if t.get("spinal_regions"):
+        out.append("Spinal regions treated: " + ", ".join(t["spinal_regions"]) + ".")
+    if t.get("extraspinal_regions"):
+        out.append("Extraspinal regions treated: " + ", ".join(t["extraspinal_regions"]) + ".")
+    if t.get("cmrt"):
+        out.append("CMRT: " + ", ".join(str(c.get("level")) for c in t["cmrt"]) + ".")
+    if t.get("adjusted_segments"):
+        out.append("Adjusted: " + ", ".join(t["adjusted_segments"]) + ".")
+    if t.get("procedures"):
+        out.append("Procedures: " + ", ".join(t["procedures"]) + ".")
+    return out
+
+
+def record_lines(doc: dict[str, Any], assessment: dict[str, Any], names: Mapping[str, str]) -> list[str]:
+    """A signed version as plain lines (the note, then what it rests on), so two versions can be compared
+    line by line: an amendment of a side, a code or a finding shows, not only of the note's text."""
+    note = doc.get("note") or {}
+    lines = [f"{s}: {str(note.get(s, '')).strip()}" for s in NOTE_SECTIONS]
+    cat = doc.get("confirmed_category")
+    lines.append(f"Category: {_cat(cat)}")
+    lines.append(f"Pain: {doc.get('pain') if doc.get('pain') is not None else '—'}/10")
+    lines += bp_lines(doc)
+    for f in sorted(doc.get("findings") or [], key=lambda f: (f.get("phase") != "pre", identity(f))):
+        lines.append(f"{'Before' if f.get('phase') == 'pre' else 'Recheck'}: {say_finding(f, names)}")
+    lines += care_lines(doc) + decision_lines(doc)
+    codes = assessment.get("coding") or {}
+    cpt = codes.get("cpt_spinal") or "—"
+    if codes.get("modifiers"):
+        cpt += "-" + "-".join(codes["modifiers"])
+    lines.append(f"CPT: {cpt}" + (f", {codes['cpt_extraspinal']}" if codes.get("cpt_extraspinal") else ""))
+    icd = [c["code"] for c in codes.get("icd10") or []] + [d["code"] for d in doc.get("diagnoses") or []]
+    lines.append("ICD-10-CM: " + (", ".join(icd) or "—"))
+    return lines

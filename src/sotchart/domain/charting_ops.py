@@ -1,20 +1,77 @@
 """One clinician action on the visit record (a click or a field), applied to the draft document.
-Each op is small and named in the clinic's words; the service saves the result as a new revision."""
+Each action is a small function registered under the name the visit screen posts; the service saves the
+result as a new revision. Actions that chart care are refused while the safety gate is closed, and the
+gate's own decisions (referral, override, withdrawing a flag) are actions too, audited under their name."""
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from sotchart.domain import gate as gates
 from sotchart.domain.charting import INTAKE_KEYS, compose_note
-from sotchart.domain.errors import FieldProblem, InvalidInput
+from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
+from sotchart.domain.findings import POINTISH, slot
 
 # ICD-10-CM's shape: a letter, two digits, then an optional dot and up to four characters.
 ICD10_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 FINDING_FIELDS = ("side", "location", "grade", "mm", "region", "level", "line", "area", "point")
 INT_FIELDS = ("grade", "line", "area")
 POINT_INT_CODES = ("trapezius-fiber",)
+CLOSED = "Treatment is on hold: the safety gate is closed. {step}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an action may read besides the record: the form, the current assessment and who acts, when."""
+
+    form: dict[str, str]
+    suggestions: list[dict[str, Any]]
+    assessment: dict[str, Any]
+    changes: list[str]
+    gate: gates.Gate
+    by: str = ""
+    by_id: int | None = None
+    at: str = ""
+    names: Mapping[str, str] = field(default_factory=dict)  # the pack's indicator names, for the note
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    run: Callable[[dict[str, Any], Context], None]
+    treatment: bool = False  # charts care given: refused while the gate is closed
+    decision: bool = False  # a decision of the safety gate: needs the right to sign, audited by name
+
+
+OPS: dict[str, Op] = {}
+
+
+def op(name: str, *, treatment: bool = False, decision: bool = False) -> Callable[..., Any]:
+    def register(fn: Callable[[dict[str, Any], Context], None]) -> Callable[[dict[str, Any], Context], None]:
+        OPS[name] = Op(name, fn, treatment, decision)
+        return fn
+
+    return register
+
+
+def lookup(name: str) -> Op:
+    if name not in OPS:
+        raise InvalidInput(f"Unknown action '{name}'.", [FieldProblem("op", "Reload the page and try again.")])
+    return OPS[name]
+
+
+def apply(doc: dict[str, Any], name: str, ctx: Context) -> dict[str, Any]:
+    action = lookup(name)
+    if action.treatment and ctx.gate.blocked:
+        raise Conflict(CLOSED.format(step=ctx.gate.next_step))
+    d = copy.deepcopy(doc)
+    d.setdefault("treatment", {})
+    action.run(d, ctx)
+    return d
 
 
 def _int(name: str, raw: str) -> int | None:
@@ -55,162 +112,323 @@ def finding_from_form(form: dict[str, str]) -> dict[str, Any]:
             f[name] = _int(name, str(raw))
         else:
             f[name] = str(raw).strip()
+    if f["phase"] == "post" and "side" not in f and form.get("pre_side") and any(k in f for k in POINTISH):
+        # A point finding's side is where it is: its recheck is at the same side, whatever the result.
+        f["side"] = form["pre_side"]
     return f
 
 
-def identity(f: dict[str, Any]) -> tuple[Any, ...]:
-    """Same rule as the engine's Finding.key: a point finding's side is part of what it is."""
-    pointish = any(f.get(k) is not None for k in ("line", "area", "point", "level", "region"))
-    return (
-        f.get("code"),
-        f.get("phase"),
-        f.get("location"),
-        f.get("line"),
-        f.get("area"),
-        f.get("point"),
-        f.get("level"),
-        f.get("region"),
-        f.get("side") if pointish else None,
-    )
-
-
 def set_finding(doc: dict[str, Any], finding: dict[str, Any]) -> None:
-    key = identity(finding)
-    findings = [f for f in doc.get("findings") or [] if identity(f) != key]
-    findings.append(finding)
-    doc["findings"] = findings
+    key = slot(finding)
+    doc["findings"] = [f for f in doc.get("findings") or [] if slot(f) != key] + [finding]
 
 
 def remove_finding(doc: dict[str, Any], finding: dict[str, Any]) -> None:
-    key = identity(finding)
-    doc["findings"] = [f for f in doc.get("findings") or [] if identity(f) != key]
-    if finding.get("phase") == "pre":
-        # Its recheck goes with it: a post finding without its pre would be refused.
-        post_key = (*key[:1], "post", *key[2:])
-        doc["findings"] = [f for f in doc["findings"] if identity(f) != post_key]
+    phase, where = slot(finding)
+    gone = {(phase, where)} | ({("post", where)} if phase == "pre" else set())
+    # A pre-treatment finding takes its recheck with it: a post finding without its pre would be refused.
+    doc["findings"] = [f for f in doc.get("findings") or [] if slot(f) not in gone]
 
 
-def apply(
-    doc: dict[str, Any],
-    op: str,
-    form: dict[str, str],
-    *,
-    suggestions: list[dict[str, Any]],
-    assessment: dict[str, Any],
-    changes: list[str],
-) -> dict[str, Any]:
-    d = copy.deepcopy(doc)
-    t = d.setdefault("treatment", {})
-    if op == "vitals":
-        vitals = {k: _int(k, form.get(k, "")) for k in ("systolic", "diastolic", "pulse")}
-        d["vitals"] = {
-            **{k: v for k, v in vitals.items() if v is not None},
-            "symptoms": [s for s in form.get("symptoms", "").split(",") if s],
-            "recheck": (d.get("vitals") or {}).get("recheck"),
-        }
-    elif op == "vitals-recheck":
-        d.setdefault("vitals", {})["recheck"] = {k: _int(k, form.get(k, "")) for k in ("systolic", "diastolic")}
-    elif op == "history":
-        d["history"] = {
-            "red_flags": [c for c in form.get("red_flags", "").split(",") if c],
-            "conditions": [c for c in form.get("conditions", "").split(",") if c],
-        }
-        d["pregnant"] = form.get("pregnant") == "true"
-    elif op == "consent":
-        d.setdefault("intake", {})["consent"] = form.get("consent", "").strip()
-    elif op == "payer":
-        d["payer"] = form.get("payer", "cash")
-        t["care_type"] = form.get("care_type", t.get("care_type", "active"))
-        t["abn_on_file"] = form.get("abn_on_file") == "true"
-    elif op == "pain":
-        d["pain"] = _int("pain", form.get("pain", ""))
-    elif op == "text":
-        name = form.get("name", "")
-        value = form.get("value", "")
-        if name == "subjective":
-            d["subjective"] = value
-        elif name in ("S", "O", "A", "P"):
-            d.setdefault("note", {})[name] = value
-        elif name == "breathing":
-            t["breathing"] = value
-        elif name.startswith("intake.") and name.removeprefix("intake.") in INTAKE_KEYS:
-            d.setdefault("intake", {})[name.removeprefix("intake.")] = value
-        else:
-            raise InvalidInput(
-                "Unknown text field.", [FieldProblem("name", "Use subjective, S, O, A, P or breathing.")]
-            )
-    elif op == "finding":
-        set_finding(d, finding_from_form(form))
-    elif op == "remove-finding":
-        remove_finding(d, finding_from_form(form))
-    elif op == "confirm-suggestion":
-        chosen = [s for s in suggestions if s["code"] == form.get("code")]
-        if not chosen:
-            raise InvalidInput("There is no suggestion for that indicator.", [FieldProblem("code", "Reload the page.")])
-        for s in chosen:
-            set_finding(d, dict(s) | {"carried": True})
-    elif op == "dismiss-suggestion":
-        cf = d.setdefault("carry_forward", {})
-        cf["dismissed"] = sorted({*cf.get("dismissed", []), form.get("code", "")})
-    elif op == "confirm-category":
-        category = _int("category", form.get("category", ""))
-        d["confirmed_category"] = None if category is None else {"category": category, "side": form.get("side") or None}
-    elif op == "use-template":
-        template = assessment.get("blocking")
-        if not template:
-            raise InvalidInput(
-                "No sourced template for this category and side: place the blocks yourself.",
-                [FieldProblem("blocks", "Add each block with its site and side.")],
-            )
-        t["blocks"] = [dict(b) for b in template["blocks"]]
-        t["position"] = template["position"]
-        if "pelvic" not in (t.get("spinal_regions") or []):
-            t["spinal_regions"] = [*(t.get("spinal_regions") or []), "pelvic"]
-        if "blocking" not in (t.get("procedures") or []):
-            t["procedures"] = [*(t.get("procedures") or []), "blocking"]
-    elif op == "add-block":
-        block = {"site": form.get("site", ""), "side": form.get("side", "")}
-        if form.get("note"):
-            block["note"] = form["note"]
-        t["blocks"] = [*(t.get("blocks") or []), block]
-    elif op == "remove-block":
-        index = _int("index", form.get("index", "")) or 0
-        t["blocks"] = [b for i, b in enumerate(t.get("blocks") or []) if i != index]
-    elif op == "block-minutes":
-        minutes = _num("block_minutes", form.get("block_minutes", ""))
-        t["block_minutes"] = int(minutes) if minutes is not None and minutes == int(minutes) else minutes
-    elif op == "toggle":
-        field_name, code = form.get("field", ""), form.get("code", "")
-        if field_name not in ("spinal_regions", "extraspinal_regions", "procedures"):
-            raise InvalidInput(
-                "Unknown list.", [FieldProblem("field", "Use spinal_regions, extraspinal_regions or procedures.")]
-            )
-        items = list(t.get(field_name) or [])
-        t[field_name] = [x for x in items if x != code] if code in items else [*items, code]
-    elif op == "segments":
-        t["adjusted_segments"] = [
-            s.strip().upper() for s in form.get("segments", "").replace(";", ",").split(",") if s.strip()
-        ]
-    elif op == "cmrt":
-        level = form.get("level", "").strip().upper()
-        if level:
-            t["cmrt"] = [*(t.get("cmrt") or []), {"level": level, "map": form.get("map", "")}]
-    elif op == "diagnosis":
-        code = form.get("code", "").strip().upper()
-        if not ICD10_CODE.match(code):
-            raise InvalidInput(
-                f"'{code}' is not an ICD-10-CM code.",
-                [FieldProblem("code", "Enter a code such as M54.50 or S33.5XXA.")],
-            )
-        if code == "M54.5":
-            raise InvalidInput(
-                "M54.5 was deleted on 1 October 2021.", [FieldProblem("code", "Use M54.50, M54.51 or M54.59.")]
-            )
-        d["diagnoses"] = [x for x in d.get("diagnoses") or [] if x.get("code") != code] + [{"code": code}]
-    elif op == "remove-diagnosis":
-        d["diagnoses"] = [x for x in d.get("diagnoses") or [] if x.get("code") != form.get("code", "")]
-    elif op == "compose":
-        d["note"] = compose_note(d, assessment, changes)
+@op("vitals")
+def _vitals(d: dict[str, Any], ctx: Context) -> None:
+    vitals = {k: _int(k, ctx.form.get(k, "")) for k in ("systolic", "diastolic", "pulse")}
+    before = d.get("vitals") or {}
+    changed = (vitals["systolic"], vitals["diastolic"]) != (before.get("systolic"), before.get("diastolic"))
+    held = (ctx.assessment.get("blood_pressure") or {}).get("action") in gates.HOLDING
+    if changed and before.get("systolic") is not None and (held or before.get("rechecks")):
+        raise InvalidInput(
+            f"The reading {before['systolic']}/{before['diastolic']} mmHg stays in the record.",
+            [
+                FieldProblem(
+                    "vitals.recheck",
+                    "Record the new reading as a recheck after rest; both readings are kept and shown in the note.",
+                )
+            ],
+        )
+    d["vitals"] = {
+        **{k: v for k, v in vitals.items() if v is not None},
+        "symptoms": [s for s in ctx.form.get("symptoms", "").split(",") if s],
+        "rechecks": before.get("rechecks") or [],
+    }
+
+
+@op("vitals-recheck")
+def _vitals_recheck(d: dict[str, Any], ctx: Context) -> None:
+    reading = {k: _int(k, ctx.form.get(k, "")) for k in ("systolic", "diastolic", "pulse")}
+    vitals = d.setdefault("vitals", {})
+    if vitals.get("systolic") is None:
+        raise InvalidInput(
+            "Record the first reading before a recheck.", [FieldProblem("vitals", "Enter systolic and diastolic.")]
+        )
+    if reading["systolic"] is None or reading["diastolic"] is None:
+        raise InvalidInput(
+            "The recheck needs both figures.",
+            [FieldProblem("vitals.recheck", "Enter the systolic and the diastolic of the recheck.")],
+        )
+    entry = {k: v for k, v in reading.items() if v is not None} | {"at": ctx.at, "by": ctx.by}
+    vitals["rechecks"] = [*(vitals.get("rechecks") or []), entry]
+
+
+@op("history")
+def _history(d: dict[str, Any], ctx: Context) -> None:
+    # Ticking adds to what is recorded; a recorded finding leaves only by "withdraw-flag", with its reason.
+    history = d.get("history") or {}
+    added = {
+        field: [c for c in ctx.form.get(field, "").split(",") if c and c not in (history.get(field) or [])]
+        for field in ("red_flags", "conditions")
+    }
+    d["history"] = {field: [*(history.get(field) or []), *added[field]] for field in ("red_flags", "conditions")}
+    d["pregnant"] = ctx.form.get("pregnant") == "true"
+
+
+@op("withdraw-flag", decision=True)
+def _withdraw(d: dict[str, Any], ctx: Context) -> None:
+    gates.withdraw(
+        d,
+        ctx.gate,
+        kind=ctx.form.get("kind", ""),
+        code=ctx.form.get("code", ""),
+        reason=ctx.form.get("reason", ""),
+        by=ctx.by,
+        by_id=ctx.by_id,
+        at=ctx.at,
+    )
+
+
+@op("referral", decision=True)
+def _referral(d: dict[str, Any], ctx: Context) -> None:
+    d["gate"] = gates.refer(
+        d.get("gate") or gates.empty(),
+        ctx.gate,
+        to=ctx.form.get("to", ""),
+        reason=ctx.form.get("reason", ""),
+        by=ctx.by,
+        by_id=ctx.by_id,
+        at=ctx.at,
+    )
+
+
+@op("override", decision=True)
+def _override(d: dict[str, Any], ctx: Context) -> None:
+    d["gate"] = gates.override(
+        d.get("gate") or gates.empty(),
+        ctx.gate,
+        reason=ctx.form.get("reason", ""),
+        by=ctx.by,
+        by_id=ctx.by_id,
+        at=ctx.at,
+    )
+
+
+@op("confirm-override", decision=True)
+def _confirm_override(d: dict[str, Any], ctx: Context) -> None:
+    d["gate"] = gates.confirm_override(d.get("gate") or gates.empty(), ctx.gate, by=ctx.by, by_id=ctx.by_id, at=ctx.at)
+
+
+@op("consent")
+def _consent(d: dict[str, Any], ctx: Context) -> None:
+    d.setdefault("intake", {})["consent"] = ctx.form.get("consent", "").strip()
+
+
+@op("payer")
+def _payer(d: dict[str, Any], ctx: Context) -> None:
+    t = d["treatment"]
+    d["payer"] = ctx.form.get("payer", "cash")
+    t["care_type"] = ctx.form.get("care_type", t.get("care_type", "active"))
+    t["abn_on_file"] = ctx.form.get("abn_on_file") == "true"
+
+
+@op("pain")
+def _pain(d: dict[str, Any], ctx: Context) -> None:
+    d["pain"] = _int("pain", ctx.form.get("pain", ""))
+
+
+def _guard_text(current: str, ctx: Context) -> None:
+    """Two tabs or two people typing in one box: the text the box was opened with must still be there,
+    or the save would silently replace what the other wrote."""
+    if "base" not in ctx.form:
+        return
+    base, value = ctx.form["base"], ctx.form.get("value", "")
+    if current not in (base, value):
+        raise Conflict(
+            "This box was changed elsewhere (another tab, or someone else) since you opened it. Your text was "
+            "not saved: it is still in the box. Now stored: “"
+            + current[:300]
+            + ("…" if len(current) > 300 else "")
+            + "”. Merge the two and save again."
+        )
+
+
+@op("text")
+def _text(d: dict[str, Any], ctx: Context) -> None:
+    name, value = ctx.form.get("name", ""), ctx.form.get("value", "")
+    _guard_text(_current_text(d, name), ctx)
+    if name == "subjective":
+        d["subjective"] = value
+    elif name in ("S", "O", "A", "P"):
+        d.setdefault("note", {})[name] = value
+    elif name == "breathing":
+        if ctx.gate.blocked and value.strip():
+            raise Conflict(CLOSED.format(step=ctx.gate.next_step))
+        d["treatment"]["breathing"] = value
+    elif name.startswith("intake.") and name.removeprefix("intake.") in INTAKE_KEYS:
+        d.setdefault("intake", {})[name.removeprefix("intake.")] = value
     else:
-        raise InvalidInput(f"Unknown action '{op}'.", [FieldProblem("op", "Reload the page and try again.")])
-    return d
+        raise InvalidInput("Unknown text field.", [FieldProblem("name", "Use subjective, S, O, A, P or breathing.")])
+
+
+@op("finding")
+def _finding(d: dict[str, Any], ctx: Context) -> None:
+    f = finding_from_form(ctx.form)
+    if f["phase"] == "post" and ctx.gate.blocked:
+        raise Conflict(CLOSED.format(step=ctx.gate.next_step))
+    if not f["value"]:
+        # A grade or mm typed (Enter or Tab in its box) without a result button: it refines the result
+        # already recorded for this indicator, never picks one.
+        current = next((x for x in d.get("findings") or [] if slot(x) == slot(f)), None)
+        if current is None:
+            raise InvalidInput(
+                "Choose the result first, then the measure.",
+                [FieldProblem(f"{f['code']}.value", "Tap the result (e.g. short R), then type the grade or mm.")],
+            )
+        measures = ("grade", "mm", "location")
+        typed = {k: f[k] for k in measures if k in f}
+        emptied = {k for k in measures if k in ctx.form and not ctx.form[k].strip()}
+        f = {k: v for k, v in current.items() if k not in emptied and k != "carried"} | typed
+    set_finding(d, f)
+
+
+@op("remove-finding")
+def _remove_finding(d: dict[str, Any], ctx: Context) -> None:
+    remove_finding(d, finding_from_form(ctx.form))
+
+
+@op("confirm-suggestion")
+def _confirm_suggestion(d: dict[str, Any], ctx: Context) -> None:
+    chosen = [s for s in ctx.suggestions if s["code"] == ctx.form.get("code")]
+    if not chosen:
+        raise InvalidInput("There is no suggestion for that indicator.", [FieldProblem("code", "Reload the page.")])
+    for s in chosen:
+        set_finding(d, dict(s) | {"carried": True})
+
+
+@op("dismiss-suggestion")
+def _dismiss_suggestion(d: dict[str, Any], ctx: Context) -> None:
+    cf = d.setdefault("carry_forward", {})
+    cf["dismissed"] = sorted({*cf.get("dismissed", []), ctx.form.get("code", "")})
+
+
+@op("confirm-category")
+def _confirm_category(d: dict[str, Any], ctx: Context) -> None:
+    category = _int("category", ctx.form.get("category", ""))
+    d["confirmed_category"] = None if category is None else {"category": category, "side": ctx.form.get("side") or None}
+
+
+@op("use-template", treatment=True)
+def _use_template(d: dict[str, Any], ctx: Context) -> None:
+    template = ctx.assessment.get("blocking")
+    if not template:
+        raise InvalidInput(
+            "No sourced template for this category and side: place the blocks yourself.",
+            [FieldProblem("blocks", "Add each block with its site and side.")],
+        )
+    t = d["treatment"]
+    t["blocks"] = [dict(b) for b in template["blocks"]]
+    t["position"] = template["position"]
+    # Blocking is recorded as blocking; a region is coded as manipulated only when the clinician says so.
+    if "blocking" not in (t.get("procedures") or []):
+        t["procedures"] = [*(t.get("procedures") or []), "blocking"]
+
+
+@op("add-block", treatment=True)
+def _add_block(d: dict[str, Any], ctx: Context) -> None:
+    block = {"site": ctx.form.get("site", ""), "side": ctx.form.get("side", "")}
+    if ctx.form.get("note"):
+        block["note"] = ctx.form["note"]
+    t = d["treatment"]
+    t["blocks"] = [*(t.get("blocks") or []), block]
+
+
+@op("remove-block")
+def _remove_block(d: dict[str, Any], ctx: Context) -> None:
+    index = _int("index", ctx.form.get("index", "")) or 0
+    t = d["treatment"]
+    t["blocks"] = [b for i, b in enumerate(t.get("blocks") or []) if i != index]
+
+
+@op("position", treatment=True)
+def _position(d: dict[str, Any], ctx: Context) -> None:
+    position = ctx.form.get("position", "")
+    if position not in ("prone", "supine", "seated"):
+        raise InvalidInput("Choose how the patient lay.", [FieldProblem("position", "Choose prone, supine or seated.")])
+    d["treatment"]["position"] = position
+
+
+@op("block-minutes", treatment=True)
+def _block_minutes(d: dict[str, Any], ctx: Context) -> None:
+    minutes = _num("block_minutes", ctx.form.get("block_minutes", ""))
+    d["treatment"]["block_minutes"] = int(minutes) if minutes is not None and minutes == int(minutes) else minutes
+
+
+@op("toggle", treatment=True)
+def _toggle(d: dict[str, Any], ctx: Context) -> None:
+    field_name, code = ctx.form.get("field", ""), ctx.form.get("code", "")
+    if field_name not in ("spinal_regions", "extraspinal_regions", "procedures"):
+        raise InvalidInput(
+            "Unknown list.", [FieldProblem("field", "Use spinal_regions, extraspinal_regions or procedures.")]
+        )
+    t = d["treatment"]
+    items = list(t.get(field_name) or [])
+    t[field_name] = [x for x in items if x != code] if code in items else [*items, code]
+
+
+@op("segments", treatment=True)
+def _segments(d: dict[str, Any], ctx: Context) -> None:
+    raw = ctx.form.get("segments", "")
+    d["treatment"]["adjusted_segments"] = [s.strip().upper() for s in raw.replace(";", ",").split(",") if s.strip()]
+
+
+@op("cmrt", treatment=True)
+def _cmrt(d: dict[str, Any], ctx: Context) -> None:
+    level = ctx.form.get("level", "").strip().upper()
+    if not level:
+        raise InvalidInput("Name the CMRT level.", [FieldProblem("cmrt.level", "Enter a level such as T8.")])
+    t = d["treatment"]
+    t["cmrt"] = [*(t.get("cmrt") or []), {"level": level, "map": ctx.form.get("map", "")}]
+
+
+@op("diagnosis")
+def _diagnosis(d: dict[str, Any], ctx: Context) -> None:
+    code = ctx.form.get("code", "").strip().upper()
+    if not ICD10_CODE.match(code):
+        raise InvalidInput(
+            f"'{code}' is not an ICD-10-CM code.", [FieldProblem("code", "Enter a code such as M54.50 or S33.5XXA.")]
+        )
+    if code == "M54.5":
+        raise InvalidInput(
+            "M54.5 was deleted on 1 October 2021.", [FieldProblem("code", "Use M54.50, M54.51 or M54.59.")]
+        )
+    d["diagnoses"] = [x for x in d.get("diagnoses") or [] if x.get("code") != code] + [{"code": code}]
+
+
+@op("remove-diagnosis")
+def _remove_diagnosis(d: dict[str, Any], ctx: Context) -> None:
+    d["diagnoses"] = [x for x in d.get("diagnoses") or [] if x.get("code") != ctx.form.get("code", "")]
+
+
+@op("compose")
+def _compose(d: dict[str, Any], ctx: Context) -> None:
+    d["note"] = compose_note(d, ctx.assessment, ctx.changes, ctx.names)
+
+
+def _current_text(d: dict[str, Any], name: str) -> str:
+    if name == "subjective":
+        return str(d.get("subjective") or "")
+    if name in ("S", "O", "A", "P"):
+        return str((d.get("note") or {}).get(name) or "")
+    if name == "breathing":
+        return str((d.get("treatment") or {}).get("breathing") or "")
+    if name.startswith("intake."):
+        return str((d.get("intake") or {}).get(name.removeprefix("intake.")) or "")
+    return ""

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from sotchart.domain.patients import age_on
+
 AGE_CAP = 90  # Safe Harbor: ages over 89 are one category, "90 or older"
 MAX_SHIFT_DAYS = 182
 RARE_BELOW = 5  # a complaint typed by fewer episodes than this is exported as "other"
@@ -44,10 +46,6 @@ SAFE_HARBOR: tuple[tuple[str, str], ...] = (
         "other free text are not exported; a complaint typed for fewer than 5 episodes becomes 'other'.",
     ),
 )
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def safe_age(birth: date, day: date) -> int:

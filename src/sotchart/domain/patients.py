@@ -10,6 +10,13 @@ from datetime import date
 from sotchart.domain.errors import Problems
 
 SEXES = ("female", "male", "other", "unknown")
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years of age on a day: the one definition (the engine's age, the banner, the research export)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 MAX_NAME = 100
 MAX_TEXT = 2000
 _PHONE = re.compile(r"^[0-9+()\-. ]{5,30}$")

@@ -65,21 +65,16 @@ def screen(exam: Exam, pack: ProtocolPack, thresholds: BPThresholds) -> tuple[li
     for code in exam.conditions:
         c = pack.conditions[code]
         if c.kind == "absolute":
-            flags.append(
-                SafetyFlag(
-                    code,
-                    "contraindication-absolute",
-                    "refer-before-treatment",
-                    f"{c.name}: absolute contraindication to manipulation (WHO)",
-                    c.prov,
-                )
-            )
+            why = f"{c.name}: absolute contraindication to manipulation (WHO)"
+            if c.action == "emergency-referral":
+                why += "; emergency referral"
+            flags.append(SafetyFlag(code, "contraindication-absolute", c.action, why, c.prov))
         else:
             flags.append(
                 SafetyFlag(
                     code,
                     "contraindication-relative",
-                    "caution",
+                    c.action,
                     f"{c.name}: relative contraindication; adapt the technique (WHO)",
                     c.prov,
                 )

@@ -72,12 +72,12 @@ def dashboard(
     app: App, actor: Actor, *, start: str = "", end: str = "", clinician_id: int | None = None, complaint: str = ""
 ) -> Dashboard:
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
-        s, e = parse_period(start, end, u.now.date())
+        s, e = parse_period(start, end, u.today())
         f = store.Filters(u.clinic_id(), s, e, clinician_id, complaint.strip()[:200])
-        stale = store.stale_months(u.conn, f, u.now.date())
+        stale = store.stale_months(u.conn, f, u.today())
     _refresh(app, f.clinic_id, stale)
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
-        p = store.plan(f, u.now.date(), store.stale_months(u.conn, f, u.now.date()))
+        p = store.plan(f, u.today(), store.stale_months(u.conn, f, u.today()))
         visits = store.read(u.conn, f, p, "visits", ("visits", "stops", "emergencies"))
         clearing_counts = store.read(u.conn, f, p, "clearing", ("positive", "rechecked", "cleared"))
         care_counts = store.read(u.conn, f, p, "care", ("care",))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from sotchart.domain.audit import AuditEntry, ChainBreak, verify_chain
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
@@ -14,7 +17,7 @@ def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
         head_seq, head_hash = audit_store.head(u.conn)
         n = 0
 
-        def counted():  # type: ignore[no-untyped-def]
+        def counted() -> Iterator[Any]:
             nonlocal n
             for e in audit_store.iter_entries(u.conn):
                 n += 1

@@ -88,6 +88,9 @@ def restore(app: App, actor: Actor, source: Path, progress: Progress | None = No
     """Verify first; then SQLite is overwritten in place (its old content kept beside it), and PostgreSQL
     is filled only when empty, so a restore never mixes two databases' rows."""
     source = source.resolve()
+    # The right to restore is checked (and a refusal audited) before anything of the database is touched.
+    with unit(app, actor, Action.BACKUP, "database"):
+        pass
     counts, n_audit = _verify_copy(source)
     migrate.upgrade(app.db)
     if app.db.is_sqlite:

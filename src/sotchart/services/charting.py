@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sotchart.domain import charting as rules
 from sotchart.domain import charting_ops as ops
+from sotchart.domain import gate as gates
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
+from sotchart.domain.findings import is_positive, recheck_counts
+from sotchart.domain.patients import age_on
 from sotchart.domain.protocol.engine import evaluate
 from sotchart.domain.roles import Action
 from sotchart.domain.visits import VisitStatus, check_transition
@@ -17,6 +21,7 @@ from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
 from sotchart.store import patients as patient_store
 from sotchart.store import rollups
+from sotchart.store import users as user_store
 from sotchart.store import visits as visit_store
 
 
@@ -27,21 +32,25 @@ class VisitRecord:
     document: dict[str, Any]
     assessment: dict[str, Any]
     revision: int
-    gate: rules.Gate
+    gate: gates.Gate
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     previous: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     sign_problems: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    signed_by: str = ""  # the signer's name as the clinic knows them
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # the patient's active alerts (latex, warfarin)
 
 
 def _assess(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) -> dict[str, Any]:
-    exam = rules.exam_from(doc, age=_age(patient["birth_date"], on), sex=patient["sex"])
+    """The engine's assessment of a record, for the patient's age on the visit date."""
+    exam = rules.exam_from(doc, age=age_on(patient["birth_date"], on), sex=patient["sex"])
     return evaluate(exam, protocol.active(app.settings), assessments.thresholds(app.settings))
+
+
+def indicator_names(app: App) -> dict[str, str]:
+    """The pack's name of each indicator, so notes read "Prone leg length", not "leg-length-prone"."""
+    return {code: ind.name for code, ind in protocol.active(app.settings).indicators.items()}
 
 
 def load_visit(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -57,9 +66,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
     latest = chart_store.latest(u.conn, v["id"])
     doc = latest["document"] if latest else rules.empty_document()
     assessment = latest["assessment"] if latest else _assess(app, doc, p, v["visit_date"])
-    prev = chart_store.previous_signed(u.conn, clinic_id=u.clinic_id(), patient_id=p["id"], before_visit_id=v["id"])
-    prev_doc = prev["document"] if prev and "document" in prev else None
-    offered = rules.suggestions(prev_doc.get("findings", [])) if prev_doc and v["status"] == "draft" else []
+    prev, prev_doc, unconfirmed = _carried(u, v, p, doc)
     initial = v["kind"] == "new-patient"
     return VisitRecord(
         visit=v,
@@ -67,15 +74,39 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
         document=doc,
         assessment=assessment,
         revision=v["revision"],
-        gate=rules.gate(doc, assessment["safety"]["action"]),
-        suggestions=rules.unconfirmed_suggestions(doc, offered),
-        changes=rules.changes_since(prev_doc, doc),
+        gate=rules.gate(doc, assessment),
+        suggestions=unconfirmed,
+        changes=rules.changes_since(prev_doc, doc, indicator_names(app)),
         previous=prev,
         history=chart_store.history(u.conn, v["id"]),
         sign_problems=rules.sign_problems(
-            doc, assessment, initial_visit=initial, visit_date=v["visit_date"], today=u.now.date()
+            doc,
+            assessment,
+            initial_visit=initial,
+            visit_date=v["visit_date"],
+            today=u.today(),
+            unconfirmed=unconfirmed,
+            names=indicator_names(app),
         ),
+        signed_by=_name(u, v.get("signed_by")),
+        alerts=patient_store.alerts(u.conn, p["id"]),
     )
+
+
+def _carried(
+    u: Unit, v: dict[str, Any], p: dict[str, Any], doc: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[dict[str, Any]]]:
+    """The last signed visit before this one, its record, and what it found that this draft has not yet
+    confirmed, changed or marked not examined (payers deny cloned notes; copy-forward must be answered)."""
+    prev = chart_store.previous_signed(u.conn, clinic_id=u.clinic_id(), patient_id=p["id"], before_visit_id=v["id"])
+    prev_doc = prev["document"] if prev and "document" in prev else None
+    offered = rules.suggestions(prev_doc.get("findings", [])) if prev_doc and v["status"] == "draft" else []
+    return prev, prev_doc, rules.unconfirmed_suggestions(doc, offered)
+
+
+def _name(u: Unit, user_id: int | None) -> str:
+    row = user_store.get(u.conn, user_id) if user_id else None
+    return str(row["display_name"]) if row else ""
 
 
 def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
@@ -88,14 +119,14 @@ def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
 def visit_summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
     cat = doc.get("confirmed_category") or {}
     findings = doc.get("findings") or []
-    _positive, rechecked, cleared = rules.recheck_counts(findings)
+    _positive, rechecked, cleared = recheck_counts(findings)
     return {
         "category": cat.get("category"),
         "category_side": cat.get("side"),
         "pain": doc.get("pain"),
         "safety_action": assessment["safety"]["action"],
-        "indicators_pre": sum(1 for f in findings if rules.is_positive(f, "pre")),
-        "indicators_post": sum(1 for f in findings if rules.is_positive(f, "post")),
+        "indicators_pre": sum(1 for f in findings if is_positive(f, "pre")),
+        "indicators_post": sum(1 for f in findings if is_positive(f, "post")),
         "indicators_rechecked": rechecked,
         "indicators_cleared": cleared,
     }
@@ -110,24 +141,48 @@ def save_record(app: App, actor: Actor, visit_id: int, document: Any, base_revis
 
 
 def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], base_revision: int | None) -> VisitRecord:
-    """One action of the visit screen (a click or a field), saved as a new revision."""
-    with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
+    """One action of the visit screen (a click or a field), saved as a new revision. A decision of the safety
+    gate needs the right to sign and is audited under its own name."""
+    action = ops.lookup(op)
+    with unit(app, actor, Action.VISIT_SIGN if action.decision else Action.VISIT_UPDATE, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
-        # One person's quick clicks may cross in flight; each is a small change applied to the newest
-        # revision. Only a revision saved by someone else in between is a conflict.
-        if base_revision is not None and chart_store.others_since(u.conn, visit_id, base_revision, actor.user_id):
-            _check_base(v, base_revision)
-        base_revision = v["revision"]
+        if v["status"] != VisitStatus.DRAFT:
+            raise Conflict("This note is signed and locked. Record an amendment to change it.")
+        _check_crossing(u, v, base_revision)
         current = _record(app, u, v, p)
-        doc = ops.apply(
-            current.document,
-            op,
-            form,
+        ctx = ops.Context(
+            form=form,
             suggestions=current.suggestions,
             assessment=current.assessment,
             changes=current.changes,
+            gate=current.gate,
+            by=_name(u, actor.user_id) or actor.label,
+            by_id=actor.user_id,
+            at=u.now.isoformat(),
+            names=indicator_names(app),
         )
-        return _save_draft(app, u, v, p, rules.check_document(doc), base_revision, detail=f"op={op}")
+        doc = ops.apply(current.document, op, ctx)
+        if not action.decision:
+            return _save_draft(app, u, v, p, rules.check_document(doc), v["revision"], detail=f"op={op}")
+        record = _save_draft(app, u, v, p, rules.check_document(doc), v["revision"], decision=True)
+        u.audit(
+            DECISION_AUDIT[op],
+            "visit",
+            visit_id,
+            patient_id=p["id"],
+            detail=f"gate {current.gate.state.value}→{record.gate.state.value} "
+            + str(form.get("reason", "") or form.get("code", ""))[:160],
+        )
+        return record
+
+
+# The audit names of the gate's decisions (visit.referral and visit.gate-override predate the state machine).
+DECISION_AUDIT = {
+    "referral": "visit.referral",
+    "override": "visit.gate-override",
+    "confirm-override": "visit.gate-override-confirm",
+    "withdraw-flag": "visit.gate-withdraw",
+}
 
 
 def _save_draft(
@@ -138,12 +193,22 @@ def _save_draft(
     doc: dict[str, Any],
     base_revision: int | None,
     detail: str = "",
+    *,
+    decision: bool = False,
 ) -> VisitRecord:
     if v["status"] != VisitStatus.DRAFT:
         raise Conflict("This note is signed and locked. Record an amendment to change it.")
-    _check_base(v, base_revision)
-    _keep_gate(chart_store.latest(u.conn, v["id"]), doc)
+    _check_base(v, base_revision, u)
+    latest = chart_store.latest(u.conn, v["id"])
+    before = latest["document"] if latest else rules.empty_document()
+    if not decision:
+        _keep_gate(latest, doc)
+    held = latest is not None and (latest["assessment"].get("blood_pressure") or {}).get("action") in gates.HOLDING
+    gates.check_kept(before, doc, reading_held=held)
     assessment = _assess(app, doc, p, v["visit_date"])
+    g = rules.gate(doc, assessment)
+    if g.blocked and rules.adds_treatment(before, doc):
+        raise Conflict(ops.CLOSED.format(step=g.next_step))
     revision = v["revision"] + 1
     chart_store.add(
         u.conn,
@@ -165,101 +230,72 @@ def _save_draft(
         now=u.now,
     ):
         raise StaleVersion("Someone else saved this visit at the same moment. Reload and enter your change again.")
-    u.audit("visit.update", "visit", v["id"], patient_id=p["id"], detail=f"revision={revision} {detail}".strip())
+    if not decision:
+        u.audit("visit.update", "visit", v["id"], patient_id=p["id"], detail=f"revision={revision} {detail}".strip())
     v, p = load_visit(u, v["id"])
     return _record(app, u, v, p)
 
 
-def _check_base(v: dict[str, Any], base_revision: int | None) -> None:
+def _check_base(v: dict[str, Any], base_revision: int | None, u: Unit | None = None) -> None:
     if base_revision is not None and base_revision != v["revision"]:
+        who = "Someone else"
+        if u is not None:
+            latest = chart_store.latest(u.conn, v["id"])
+            saver = user_store.get(u.conn, latest["created_by"]) if latest and latest.get("created_by") else None
+            if saver is not None:
+                who = "You, in another tab," if saver["id"] == u.actor.user_id else str(saver["display_name"])
         raise StaleVersion(
-            f"Someone else saved this visit (now at revision {v['revision']}, you had {base_revision}) at "
+            f"{who} saved this visit (now at revision {v['revision']}, you had {base_revision}) at "
             f"{v['updated_at']:%H:%M} UTC. Your changes were not saved: copy anything you need, reload, "
             "and enter it again."
         )
 
 
+def _check_crossing(u: Unit, v: dict[str, Any], base_revision: int | None) -> None:
+    """One person's quick clicks may cross in flight; only a revision saved by someone else since the
+    page was drawn is a conflict."""
+    if base_revision is not None and chart_store.others_since(u.conn, v["id"], base_revision, u.actor.user_id):
+        _check_base(v, base_revision, u)
+
+
 def _keep_gate(latest: dict[str, Any] | None, doc: dict[str, Any]) -> None:
-    """The gate's referral and override are written only by their own audited actions, never by a save."""
-    doc["gate"] = (latest["document"].get("gate") if latest else None) or {"referral": None, "override": None}
-
-
-def _gate_action(app: App, actor: Actor, visit_id: int, key: str, value: dict[str, Any], action: str) -> VisitRecord:
-    with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        v, p = load_visit(u, visit_id, lock=True)
-        if v["status"] != VisitStatus.DRAFT:
-            raise Conflict("The visit is signed; the safety gate can no longer change.")
-        latest = chart_store.latest(u.conn, visit_id)
-        doc = latest["document"] if latest else rules.empty_document()
-        doc["gate"] = {**(doc.get("gate") or {}), key: value | {"by": actor.label, "at": u.now.isoformat()}}
-        assessment = _assess(app, doc, p, v["visit_date"])
-        revision = v["revision"] + 1
-        chart_store.add(
-            u.conn,
-            visit_id=visit_id,
-            revision=revision,
-            document=doc,
-            assessment=assessment,
-            kind="draft",
-            reason=action,
-            actor_id=actor.user_id,
-            now=u.now,
-        )
-        chart_store.set_summary(
-            u.conn,
-            visit_id=visit_id,
-            expected_version=v["version"],
-            values={"revision": revision, **visit_summary(doc, assessment)},
-            actor_id=actor.user_id,
-            now=u.now,
-        )
-        u.audit(action, "visit", visit_id, patient_id=p["id"], detail=str(value.get("reason", ""))[:200])
-        v, p = load_visit(u, visit_id)
-        return _record(app, u, v, p)
+    """The gate's decisions are written only by their own audited actions, never by a save."""
+    doc["gate"] = (latest["document"].get("gate") if latest else None) or gates.empty()
 
 
 def override_gate(app: App, actor: Actor, visit_id: int, reason: str) -> VisitRecord:
-    reason = reason.strip()
-    if len(reason) < 10 or len(reason) > 1000:
-        raise InvalidInput(
-            "Write why treatment goes ahead despite the safety finding.",
-            [FieldProblem("reason", "Give a reason of 10 to 1000 characters; it is signed and audited.")],
-        )
-    return _gate_action(app, actor, visit_id, "override", {"reason": reason}, "visit.gate-override")
+    return act(app, actor, visit_id, "override", {"reason": reason}, None)
 
 
 def record_referral(app: App, actor: Actor, visit_id: int, to: str, reason: str) -> VisitRecord:
-    problems = []
-    if not to.strip() or len(to) > 200:
-        problems.append(FieldProblem("to", "Say who the patient is referred to (1 to 200 characters)."))
-    if not reason.strip() or len(reason) > 2000:
-        problems.append(FieldProblem("reason", "Give the reason for the referral (1 to 2000 characters)."))
-    if problems:
-        raise InvalidInput("The referral needs fixing.", problems)
-    return _gate_action(
-        app, actor, visit_id, "referral", {"to": to.strip(), "reason": reason.strip()}, "visit.referral"
-    )
+    return act(app, actor, visit_id, "referral", {"to": to, "reason": reason}, None)
 
 
 def render_note(note: dict[str, str]) -> str:
     return "\n".join(f"{s}: {note.get(s, '').strip()}" for s in rules.NOTE_SECTIONS)
 
 
-def sign(app: App, actor: Actor, visit_id: int, base_revision: int | None) -> VisitRecord:
-    """Sign the current revision; refused with the list of what is missing while anything required is absent."""
+def sign(
+    app: App, actor: Actor, visit_id: int, base_revision: int | None, *, expected_version: int | None = None
+) -> VisitRecord:
+    """Sign the current revision; refused with the list of what is missing while anything required is absent.
+    Every surface that signs (the visit screen, both JSON routes) comes here."""
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.SIGNED)
-        _check_base(v, base_revision)
+        # The field typed just before "Sign" is saved a moment earlier by the same person: that is no conflict.
+        _check_crossing(u, v, base_revision)
+        if expected_version is not None and expected_version != v["version"]:
+            raise StaleVersion(
+                "This visit was changed after you opened it. Reload to see the change; nothing was signed."
+            )
         latest = chart_store.latest(u.conn, visit_id)
-        if latest is None:
-            raise InvalidInput("Nothing is charted yet.", [FieldProblem("findings", "Chart the visit before signing.")])
-        revision = _write_signed(
-            app,
+        doc = latest["document"] if latest else rules.empty_document()
+        revision = write_signed(
             u,
             v,
             p,
-            latest["document"],
+            doc,
             kind="signed",
             reason="",
             status={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
@@ -280,16 +316,37 @@ def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, bas
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.AMENDED)
-        _check_base(v, base_revision)
-        _keep_gate(chart_store.latest(u.conn, visit_id), doc)
-        _write_signed(app, u, v, p, doc, kind="amendment", reason=reason, status={"status": "amended"})
+        _check_base(v, base_revision, u)
+        latest = chart_store.latest(u.conn, visit_id)
+        _keep_gate(latest, doc)
+        if latest:
+            gates.check_kept(latest["document"], doc)
+        write_signed(u, v, p, doc, kind="amendment", reason=reason, status={"status": "amended"})
         u.audit("visit.amend", "visit", visit_id, patient_id=p["id"], detail=reason[:200])
         v, p = load_visit(u, visit_id)
         return _record(app, u, v, p)
 
 
-def _write_signed(
-    app: App,
+@dataclass(frozen=True)
+class SignedElsewhere:
+    """Where an imported signed note comes from: it is kept as signed there, never as passing sotchart's gate."""
+
+    system: str
+    signed_by: str
+    signed_at: str
+
+    def reason(self, problems: list[tuple[str, str]]) -> str:
+        checked = (
+            "sotchart's checks pass"
+            if not problems
+            else f"sotchart's checks would refuse it: {'; '.join(m for _f, m in problems)}"
+        )
+        return f"Signed in {self.system} by {self.signed_by or 'unknown'} at {self.signed_at or 'unknown'}; {checked}"[
+            :2000
+        ]
+
+
+def write_signed(
     u: Unit,
     v: dict[str, Any],
     p: dict[str, Any],
@@ -298,19 +355,30 @@ def _write_signed(
     kind: str,
     reason: str,
     status: dict[str, Any],
+    elsewhere: SignedElsewhere | None = None,
 ) -> int:
-    """Check the record can be signed, then write the signed revision, its findings and the visit summary."""
-    assessment = _assess(app, doc, p, v["visit_date"])
+    """The one writer of a signed record (signing, amending, the demo and imports): check the record can be
+    signed, then write the signed revision, its findings, the care given and the visit summary in the
+    caller's transaction. An imported note signed elsewhere is kept with that provenance instead of the check."""
+    assessment = _assess(u.app, doc, p, v["visit_date"])
     problems = rules.sign_problems(
-        doc, assessment, initial_visit=v["kind"] == "new-patient", visit_date=v["visit_date"], today=u.now.date()
+        doc,
+        assessment,
+        initial_visit=v["kind"] == "new-patient",
+        visit_date=v["visit_date"],
+        today=u.today(),
+        unconfirmed=_carried(u, v, p, doc)[2] if kind == "signed" else [],
+        names=indicator_names(u.app),
     )
-    if problems:
+    if elsewhere is not None:
+        kind, reason = "imported", elsewhere.reason(problems)
+    elif problems:
         what = "note" if kind == "signed" else "amendment"
         raise InvalidInput(
             f"The {what} cannot be signed yet: {len(problems)} thing(s) missing.",
             [FieldProblem(f, m) for f, m in problems],
         )
-    revision = v["revision"] + 1
+    revision = int(v["revision"]) + 1
     chart_store.add(
         u.conn,
         visit_id=v["id"],
@@ -331,7 +399,7 @@ def _write_signed(
         findings=doc.get("findings") or [],
         now=u.now,
     )
-    chart_store.set_summary(
+    if not chart_store.set_summary(
         u.conn,
         visit_id=v["id"],
         expected_version=v["version"],
@@ -343,12 +411,82 @@ def _write_signed(
         },
         actor_id=u.actor.user_id,
         now=u.now,
-    )
+    ):
+        # A lost race is refused (and its transaction rolled back), never audited as a signature.
+        raise StaleVersion("Someone else changed this visit at the same moment. Reload; nothing was signed.")
     chart_store.write_treatments(
         u.conn, clinic_id=u.clinic_id(), visit_id=v["id"], revision=revision, kinds=rules.treatments_given(doc)
     )
     rollups.mark_changed(u.conn, u.clinic_id(), rollups.months_touched(u.conn, v["id"]))
     return revision
+
+
+@dataclass
+class SignedVersion:
+    """One signed version of a visit (signature, amendment or import), with what changed from the one before."""
+
+    visit: dict[str, Any]
+    patient: dict[str, Any]
+    revision: int
+    kind: str
+    reason: str
+    created_at: Any
+    by: str
+    lines: list[str]
+    previous: int | None
+    diff: list[str]
+    versions: list[dict[str, Any]]
+
+
+def signed_version(app: App, actor: Actor, visit_id: int, revision: int) -> SignedVersion:
+    """A signed version as it was signed, and its differences from the previous signed version."""
+    with unit(app, actor, Action.PATIENT_READ, "visit", visit_id, read=True) as u:
+        v, p = load_visit(u, visit_id)
+        versions = chart_store.history(u.conn, visit_id)
+        numbers = [h["revision"] for h in versions]
+        if revision not in numbers:
+            # The visit is there (another clinic's would be "not found" above); the version is not.
+            raise Conflict(
+                f"Revision {revision} is not a signed version of this visit"
+                + (
+                    f": its signed versions are {', '.join(map(str, numbers))}."
+                    if numbers
+                    else ": it is not signed yet."
+                )
+            )
+        names = indicator_names(app)
+        rev = chart_store.at_revision(u.conn, visit_id, revision)
+        assert rev is not None
+        lines = rules.record_lines(rev["document"], rev["assessment"], names)
+        i = numbers.index(revision)
+        previous = numbers[i - 1] if i > 0 else None
+        diff: list[str] = []
+        if previous is not None:
+            before = chart_store.at_revision(u.conn, visit_id, previous)
+            assert before is not None
+            old = rules.record_lines(before["document"], before["assessment"], names)
+            diff = [
+                d
+                for d in difflib.unified_diff(
+                    old, lines, f"version {previous}", f"version {revision}", lineterm="", n=0
+                )
+                if not d.startswith("@@")
+            ][2:]
+        author = user_store.get(u.conn, rev["created_by"]) if rev.get("created_by") else None
+        u.audit("visit.read", "visit", visit_id, patient_id=p["id"], detail=f"revision={revision}")
+        return SignedVersion(
+            visit=v,
+            patient=p,
+            revision=revision,
+            kind=rev["kind"],
+            reason=rev["reason"],
+            created_at=rev["created_at"],
+            by=str(author["display_name"]) if author else "",
+            lines=lines,
+            previous=previous,
+            diff=diff,
+            versions=versions,
+        )
 
 
 def revision_of(app: App, actor: Actor, visit_id: int, revision: int) -> dict[str, Any]:
@@ -364,4 +502,4 @@ def revision_of(app: App, actor: Actor, visit_id: int, revision: int) -> dict[st
 def compose(app: App, actor: Actor, visit_id: int) -> dict[str, str]:
     """A SOAP draft from the current record (the clinician edits it, then it is saved like any change)."""
     record = open_record(app, actor, visit_id)
-    return rules.compose_note(record.document, record.assessment, record.changes)
+    return rules.compose_note(record.document, record.assessment, record.changes, indicator_names(app))

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sotchart.domain.errors import Forbidden, NotFound, NotSignedIn
 from sotchart.domain.roles import Action
 from sotchart.services.audit_writer import AuditWriter
 from sotchart.services.audit_writer import event as audit_event
-from sotchart.services.policy import Actor, require
+from sotchart.services.policy import Actor as Actor  # re-exported: services take an Actor from here
+from sotchart.services.policy import require as require
 from sotchart.settings import Settings
 from sotchart.store import Database
 from sotchart.store import audit as audit_store
+from sotchart.store import clinics as clinic_store
 
 
 def system_clock() -> datetime:
@@ -30,6 +33,7 @@ class App:
     db: Database
     clock: Callable[[], datetime] = system_clock
     _audit_writer: AuditWriter | None = field(default=None, repr=False)
+    _zones: dict[int | None, ZoneInfo] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> App:
@@ -40,6 +44,13 @@ class App:
         if self._audit_writer is None:
             self._audit_writer = AuditWriter(self.db)
         return self._audit_writer
+
+    def zone(self, conn: Any, clinic_id: int | None) -> ZoneInfo:
+        """The clinic's time zone (its own, or the installation's), read once per process."""
+        if clinic_id not in self._zones:
+            own = clinic_store.time_zone(conn, clinic_id) if clinic_id is not None else None
+            self._zones[clinic_id] = ZoneInfo(own or self.settings.time_zone)
+        return self._zones[clinic_id]
 
     def close(self) -> None:
         if self._audit_writer is not None:
@@ -62,6 +73,10 @@ class Unit:
 
     def require(self, action: Action) -> None:
         require(self.actor, action)
+
+    def today(self) -> date:
+        """Today in the clinic's own time zone: a visit at 8 pm in Chicago is dated that day, not UTC's next."""
+        return self.now.astimezone(self.app.zone(self.conn, self.actor.clinic_id)).date()
 
     def clinic_id(self) -> int:
         if self.actor.clinic_id is None:
@@ -100,7 +115,7 @@ class Unit:
 
 @contextmanager
 def unit(
-    app: App, actor: Actor, action: Action | str, record_type: str, record_id: object = "", *, read: bool = False
+    app: App, actor: Actor, action: Action, record_type: str, record_id: object = "", *, read: bool = False
 ) -> Iterator[Unit]:
     """Run a use case in one transaction; a denial is rolled back and then audited on its own.
     `read=True` runs a use case that changes no record (opening a chart, a search) without taking the
@@ -110,13 +125,15 @@ def unit(
     try:
         with app.db.read() if read else app.db.transaction() as conn:
             u = Unit(app, actor, conn, now, pending=pending)
-            if isinstance(action, Action):
-                u.require(action)
+            # Only a real Action reaches the database: the right is checked before anything is read.
+            if not isinstance(action, Action):
+                raise TypeError(f"unit() needs an Action, not {action!r}")
+            u.require(action)
             yield u
     except (Forbidden, NotFound, NotSignedIn) as denial:
         with app.db.transaction() as conn:
             Unit(app, actor, conn, now).audit(
-                str(action), record_type, record_id, outcome="denied", detail=type(denial).__name__
+                action.value, record_type, record_id, outcome="denied", detail=type(denial).__name__
             )
         raise
     if pending:

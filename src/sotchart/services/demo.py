@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sotchart.domain.patients import search_key
 from sotchart.domain.roles import Action
 from sotchart.services import clinics, passwords
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import patients as patient_store
 from sotchart.store import users as user_store
 from sotchart.store import visits as visit_store
@@ -87,7 +88,7 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
             for e, n, r in STAFF
         ]
         clinician_ids = staff_ids[:2]
-        today = u.now.date()
+        today = u.today()
         for i in range(patients):
             sex = rng.choice(("female", "male"))
             given = rng.choice(GIVEN_F if sex == "female" else GIVEN_M)
@@ -132,7 +133,7 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
 
 # Synthetic SOT visits: category and side drift over an episode, pain falls unevenly, and the recheck
 # resolves some positive indicators. Values are made up for the demo; no clinical claim is made.
-_CAT_FINDINGS = {
+_CAT_FINDINGS: dict[int, list[tuple[str, str, str | None]]] = {
     1: [
         ("posture-pelvis", "locked", None),
         ("leg-length-prone", "short", "right"),
@@ -154,10 +155,27 @@ _CAT_FINDINGS = {
 _NORMAL = {"posture-pelvis": "normal", "leg-length-prone": "even"}
 
 
-def _record(rng, category: int, pain: int, complaint: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    findings = []
-    for code, value, side in _CAT_FINDINGS[category]:
-        if rng.random() < 0.8:
+# A demo intake answers every element Medicare asks of a first visit (ch. 15 §240.1.2), in made-up words.
+_INTAKE = {
+    "history.onset-duration-intensity-frequency-location-radiation": "Began two weeks ago; daily; no radiation",
+    "history.mechanism": "Lifting at work",
+    "history.quality-character": "Dull ache, stiff in the morning",
+    "history.aggravating-relieving": "Worse sitting; better walking",
+    "history.prior-interventions": "Rest and ibuprofen",
+    "history.past-health": "No surgery; no serious illness",
+    "history.family-history-if-relevant": "None relevant",
+    "plan.frequency-duration": "2 a week for 4 weeks",
+    "plan.goals": "Sit through a working day with pain 3/10 or less",
+    "plan.objective-measures": "NRS pain, prone leg length",
+    "plan.re-exam-date": "In 4 weeks",
+    "consent": "given in writing",
+}
+
+
+def _record(rng: random.Random, category: int, pain: int, complaint: str) -> dict[str, Any]:
+    findings: list[dict[str, Any]] = []
+    for i, (code, value, side) in enumerate(_CAT_FINDINGS[category]):
+        if i == 0 or rng.random() < 0.8:  # the posture check is always made
             pre = {"code": code, "phase": "pre", "value": value} | ({"side": side} if side else {})
             findings.append(pre)
             resolved = rng.random() < 0.6
@@ -165,9 +183,24 @@ def _record(rng, category: int, pain: int, complaint: str) -> dict:  # type: ign
             findings.append(
                 {"code": code, "phase": "post", "value": post_value} | ({"side": side} if side and not resolved else {})
             )
+    # Occipital fibres on one or both sides (line 2, area 6: the public record's one sourced point); a
+    # fibre is a point finding, so the left and the right are two findings, each rechecked on its own.
+    for fibre_side in rng.sample(["left", "right"], rng.choice([0, 0, 1, 2])):
+        fibre = {"code": "occipital-fiber", "line": 2, "area": 6, "side": fibre_side}
+        findings.append(fibre | {"phase": "pre", "value": "positive"})
+        if rng.random() < 0.5:
+            findings.append(fibre | {"phase": "post", "value": rng.choice(["negative", "positive"])})
+    payer = rng.choice(["cash", "commercial", "commercial", "medicare"])
+    region = "lumbar" if category == 3 else "pelvic"
+    if payer == "medicare":
+        # Medicare's active care rests on PART in the treated region: pain and asymmetry there.
+        findings += [
+            {"code": "part-pain", "phase": "pre", "value": "positive", "region": region},
+            {"code": "part-asymmetry", "phase": "pre", "value": "positive", "region": region},
+        ]
     side = next((s for _, _, s in _CAT_FINDINGS[category] if s), None) or "right"
     return {
-        "payer": rng.choice(["cash", "commercial", "commercial", "medicare"]),
+        "payer": payer,
         "pain": pain,
         "vitals": {"systolic": rng.randint(108, 146), "diastolic": rng.randint(64, 92), "pulse": rng.randint(56, 90)},
         "subjective": complaint,
@@ -178,6 +211,7 @@ def _record(rng, category: int, pain: int, complaint: str) -> dict:  # type: ign
             "blocks": [{"site": "iliac-crest", "side": "left"}, {"site": "greater-trochanter", "side": "right"}]
             if category == 1
             else [],
+            "position": "prone" if category != 2 else "supine",
             "procedures": ["blocking"],
         },
         "note": {
@@ -186,20 +220,18 @@ def _record(rng, category: int, pain: int, complaint: str) -> dict:  # type: ign
             "A": f"SOT category {category} {side} (technique-protocol finding).",
             "P": "Blocking; recheck.",
         },
-        "intake": {"history.symptoms": complaint, "consent": "given in writing"},
+        "intake": {"history.symptoms": complaint, **_INTAKE},
     }
 
 
-def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no-untyped-def]
+def _visits(
+    u: Unit, rng: random.Random, clinic_id: int, pid: int, clinician_ids: list[int], today: date, n: int
+) -> None:
     if n == 0:
         return
     from sotchart.domain import charting as rules
-    from sotchart.domain.protocol.engine import evaluate
-    from sotchart.services import protocol
-    from sotchart.services.charting import render_note, visit_summary
-    from sotchart.store import charting as chart_store
+    from sotchart.services.charting import write_signed
 
-    pack = protocol.active(u.app.settings)
     complaint = rng.choice(COMPLAINTS)
     # Every third day, ending today: the open last visit is on today's list.
     start = today - timedelta(days=3 * (n - 1))
@@ -212,7 +244,9 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
         actor_id=clinician_ids[0],
         now=u.now,
     )
+    patient = patient_store.get(u.conn, clinic_id, pid)
     category, pain = rng.choice([1, 1, 2, 3]), rng.randint(5, 9)
+    examined_before: set[str] = set()
     for k in range(n):
         d = start + timedelta(days=3 * k)
         clinician = rng.choice(clinician_ids)
@@ -237,40 +271,23 @@ def _visits(u, rng, clinic_id, pid, clinician_ids, today, n):  # type: ignore[no
         )
         if last:
             continue  # today's visit is left open, as a clinic's would be
-        doc = rules.check_document(_record(rng, category, pain, complaint))
-        assessment = evaluate(rules.exam_from(doc, age=45, sex="female"), pack)
-        chart_store.add(
-            u.conn,
-            visit_id=vid,
-            revision=1,
-            document=doc,
-            assessment=assessment,
+        record = _record(rng, category, pain, complaint)
+        examined = {f["code"] for f in record["findings"] if f["phase"] == "pre"}
+        # What last visit found and this one did not examine is marked so, as a clinician answers it.
+        record["carry_forward"] = {"dismissed": sorted(examined_before - examined)}
+        examined_before = examined
+        doc = rules.check_document(record)
+        # The demo's notes pass the same checks and the same writer as a clinician's signature.
+        v = visit_store.get(u.conn, clinic_id, vid)
+        assert v is not None and patient is not None
+        write_signed(
+            u,
+            v,
+            patient,
+            doc,
             kind="signed",
             reason="",
-            actor_id=clinician,
-            now=u.now,
-        )
-        chart_store.write_findings(
-            u.conn, clinic_id=clinic_id, patient_id=pid, visit_id=vid, revision=1, findings=doc["findings"], now=u.now
-        )
-        chart_store.write_treatments(
-            u.conn, clinic_id=clinic_id, visit_id=vid, revision=1, kinds=rules.treatments_given(doc)
-        )
-        visit_store.update_if_version(
-            u.conn,
-            clinic_id=clinic_id,
-            visit_id=vid,
-            expected_version=1,
-            values={
-                "status": "signed",
-                "signed_at": u.now,
-                "signed_by": clinician,
-                "revision": 1,
-                "note": render_note(doc["note"]),
-                **visit_summary(doc, assessment),
-            },
-            actor_id=clinician,
-            now=u.now,
+            status={"status": "signed", "signed_at": u.now, "signed_by": clinician},
         )
 
 

@@ -128,7 +128,7 @@ class AgreementReport:
 def examiner_agreement(app: App, actor: Actor, *, start: str = "", end: str = "") -> AgreementReport:
     """Kappa per indicator and for the category over the period's signed visits with a second examination."""
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
-        s, e = parse_period(start, end, u.now.date())
+        s, e = parse_period(start, end, u.today())
         rows = store.for_agreement(u.conn, clinic_id=u.clinic_id(), start=s, end=e)
         u.audit("agreement.read", "clinic", u.clinic_id(), detail=f"{s}..{e}")
     visits = [

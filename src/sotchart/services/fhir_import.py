@@ -28,19 +28,18 @@ from sotchart.domain.fhir import mapper
 from sotchart.domain.patients import search_key
 from sotchart.domain.roles import Action
 from sotchart.services import passwords
-from sotchart.services.charting import visit_summary
+from sotchart.services.charting import SignedElsewhere, visit_summary, write_signed
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
 from sotchart.store import imports as store
 from sotchart.store import patients as patient_store
 from sotchart.store import questionnaires as q_store
-from sotchart.store import rollups
 from sotchart.store import users as user_store
+from sotchart.store import visits as visit_store
 
 Progress = Callable[[str, int], None]
 PATIENT_OWNED = mapper.PATIENT_RECORD_TYPES[1:]  # every type but the Patient names its patient
 GENDER_TO_SEX = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
-REVISION_KIND = {"signed": "signed", "amended": "amendment"}
 
 
 @dataclass
@@ -300,54 +299,73 @@ class _Importer:
     def _visit(self, e: dict[str, Any], pid: int, episodes: dict[str, int]) -> int:
         u = self.u
         record = _decode_record(e)
-        doc, assessment, status = record["document"], record["assessment"], record["status"]
+        doc, status = record["document"], record["status"]
         day = date.fromisoformat(e["period"]["start"])
         clinician = next((self._user(p["individual"]["reference"]) for p in e.get("participant") or []), None)
+        signed = status in ("signed", "amended") and bool(doc)
+        signer_ref = f"Practitioner/u{record['signed_by']}" if record["signed_by"] else ""
         values: dict[str, Any] = {
             "patient_id": pid,
             "episode_id": episodes.get((e.get("basedOn") or [{}])[0].get("reference", "")),
             "clinician_id": clinician,
             "visit_date": day,
             "kind": e["type"][0]["coding"][0]["code"],
-            "status": status,
+            # A signed note is written by the one signing writer below, which moves the row from draft.
+            "status": "draft" if signed else status,
             "complaint": ((e.get("reasonCode") or [{}])[0]).get("text", ""),
-            "note": record["note"],
+            "note": "" if signed else record["note"],
             "status_reason": record["status_reason"],
-            "signed_at": datetime.fromisoformat(record["signed_at"]) if record["signed_at"] else None,
-            "signed_by": self._user(f"Practitioner/u{record['signed_by']}") if record["signed_by"] else None,
-            "revision": 1 if doc else 0,
+            "revision": 0,
         }
-        if doc:
-            values |= visit_summary(doc, assessment)
         vid = store.visit_row(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=u.actor.user_id, now=u.now)
         self.report.ids[f"Encounter/{e['id']}"] = f"Encounter/v{vid}"
-        if doc:
-            kind = REVISION_KIND.get(status, "signed" if record["signed_at"] else "draft")
+        if not doc:
+            return vid
+        v = visit_store.get(u.conn, u.clinic_id(), vid)
+        p = patient_store.get(u.conn, u.clinic_id(), pid)
+        assert v is not None and p is not None
+        if not signed:
             chart_store.add(
                 u.conn,
                 visit_id=vid,
                 revision=1,
                 document=doc,
-                assessment=assessment,
-                kind=kind,
+                assessment=record["assessment"],
+                kind="draft",
                 reason="imported",
                 actor_id=u.actor.user_id,
                 now=u.now,
             )
-            if status in ("signed", "amended"):
-                chart_store.write_findings(
-                    u.conn,
-                    clinic_id=u.clinic_id(),
-                    patient_id=pid,
-                    visit_id=vid,
-                    revision=1,
-                    findings=doc.get("findings") or [],
-                    now=u.now,
-                )
-                chart_store.write_treatments(
-                    u.conn, clinic_id=u.clinic_id(), visit_id=vid, revision=1, kinds=rules.treatments_given(doc)
-                )
-                rollups.mark_changed(u.conn, u.clinic_id(), rollups.months_touched(u.conn, vid))
+            chart_store.set_summary(
+                u.conn,
+                visit_id=vid,
+                expected_version=v["version"],
+                values={"revision": 1, **visit_summary(doc, record["assessment"])},
+                actor_id=u.actor.user_id,
+                now=u.now,
+            )
+            return vid
+        # Signed elsewhere (an earlier system, or a file anyone could have edited): kept as signed there, by
+        # whom and when, with what sotchart's own checks say of it; never as having passed sotchart's gate.
+        signer_id = self._user(signer_ref) if signer_ref else None
+        signer_row = user_store.get(u.conn, signer_id) if signer_id else None
+        signer = signer_row["display_name"] if signer_row else signer_ref
+        write_signed(
+            u,
+            v,
+            p,
+            rules.check_document(doc),
+            kind="imported",
+            reason="",
+            status={
+                "status": status,
+                "signed_at": datetime.fromisoformat(record["signed_at"]) if record["signed_at"] else None,
+                "signed_by": signer_id,
+            },
+            elsewhere=SignedElsewhere(
+                e.get("meta", {}).get("source") or "an earlier system", signer, record["signed_at"] or ""
+            ),
+        )
         return vid
 
     def _questionnaire(self, q: dict[str, Any], score: dict[str, Any] | None, pid: int, visits: dict[str, int]) -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sotchart.domain.errors import FieldProblem, InvalidInput, NotFound, StaleVersion
-from sotchart.domain.patients import PatientDetails, check_alert, check_details, search_key
+from sotchart.domain.patients import PatientDetails, age_on, check_alert, check_details, search_key
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import patients as patient_store
@@ -39,8 +39,7 @@ class Patient:
         return f"{self.family_name}, {self.given_name}"
 
     def age_on(self, day: date) -> int:
-        b = self.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+        return age_on(self.birth_date, day)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -98,13 +97,37 @@ def parse_details(data: dict[str, Any]) -> PatientDetails:
     return PatientDetails(birth_date=birth, sex=texts.pop("sex") or "unknown", **texts)  # type: ignore[arg-type]
 
 
+class PossibleDuplicate(InvalidInput):
+    """Registering a patient who looks already registered: the charts that match, to open instead."""
+
+    def __init__(self, detail: str, problems: list[FieldProblem], patient_ids: list[int]) -> None:
+        super().__init__(detail, problems)
+        self.patient_ids = patient_ids
+
+
 def register_patient(app: App, actor: Actor, data: dict[str, Any]) -> Patient:
     details = parse_details(data)
     with unit(app, actor, Action.PATIENT_CREATE, "patient") as u:
-        check_details(details, u.now.date())
+        check_details(details, u.today())
         values = asdict(details)
         values["family_key"] = search_key(details.family_name)
         values["given_key"] = search_key(details.given_name)
+        same = patient_store.same_name_and_birth(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            family_key=values["family_key"],
+            given_key=values["given_key"],
+            birth_date=details.birth_date,
+        )
+        if same and data.get("confirm_not_duplicate") not in (True, "true", "1"):
+            # A double-click on Register, or the same person registered twice: ask before a second chart.
+            charts = ", ".join(str(s["chart_number"]) for s in same)
+            raise PossibleDuplicate(
+                f"{details.given_name} {details.family_name}, born {details.birth_date:%d %b %Y}, is already "
+                f"registered (chart {charts}). Open that chart, or confirm this is a different person.",
+                [FieldProblem("confirm_not_duplicate", f"Already registered as chart {charts}.")],
+                [int(s["id"]) for s in same],
+            )
         pid = patient_store.create(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=actor.user_id, now=u.now)
         u.audit("patient.create", "patient", pid, patient_id=pid)
         return _patient(patient_store.get(u.conn, u.clinic_id(), pid) or {})
@@ -119,7 +142,7 @@ def update_patient(app: App, actor: Actor, patient_id: int, data: dict[str, Any]
         if isinstance(merged["birth_date"], date):
             merged["birth_date"] = merged["birth_date"].isoformat()
         details = parse_details(merged)
-        check_details(details, u.now.date())
+        check_details(details, u.today())
         expected = row["version"] if if_match is None else if_match
         values = asdict(details) | {
             "family_key": search_key(details.family_name),
@@ -218,7 +241,7 @@ def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = Non
             visits=visits,
             visit_summary=visit_store.summary_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
             next_cursor=next_cursor,
-            today=u.now.date(),
+            today=u.today(),
             progress=visit_store.progress_series(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
             goals=visit_store.care_plan_goals(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,7 +74,7 @@ class PackDifference:
 
 def compare(old: ProtocolPack, new: ProtocolPack) -> list[PackDifference]:
     """What a pack adds, removes or changes relative to another, table by table."""
-    tables = {
+    tables: dict[str, tuple[Mapping[str, object], Mapping[str, object]]] = {
         "indicators": (old.indicators, new.indicators),
         "category rules": ({r.id: r for r in old.category_rules}, {r.id: r for r in new.category_rules}),
         "block templates": ({t.id: t for t in old.block_templates}, {t.id: t for t in new.block_templates}),

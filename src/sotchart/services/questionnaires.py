@@ -62,12 +62,12 @@ def record(
                     [FieldProblem("visit_id", "Leave it out or use one of this patient's visits.")],
                 )
         try:
-            day = date.fromisoformat(answered_on) if answered_on else u.now.date()
+            day = date.fromisoformat(answered_on) if answered_on else u.today()
         except ValueError as err:
             raise InvalidInput(
                 "The date answered could not be read.", [FieldProblem("answered_on", "Use YYYY-MM-DD.")]
             ) from err
-        if day > u.now.date():
+        if day > u.today():
             raise InvalidInput(
                 "The date answered is in the future.", [FieldProblem("answered_on", "Use today or earlier.")]
             )

@@ -153,7 +153,7 @@ def export(
         (folder / "parquet").mkdir()
         clinic_id = u.clinic_id()
         people = _People(random.SystemRandom())
-        tables = {
+        tables: dict[str, _Table] = {
             name: _Table(folder, name, rules.strict(cols) if strict else cols)
             for name, cols in rules.DICTIONARY.items()
         }
@@ -233,21 +233,21 @@ def export(
             for examiner, ratings in raters:
                 for item, rating in sorted(ratings.items()):
                     tables["examinations"].add({"visit": number, "examiner": examiner, "item": item, "rating": rating})
-        for name, t in tables.items():
-            t.close()
-            result.rows[name] = t.rows
+        for name, table in tables.items():
+            table.close()
+            result.rows[name] = table.rows
         u.audit(
             "research.export",
             "clinic",
             clinic_id,
             detail=f"strict={strict} patients={result.rows['patients']} visits={result.rows['visits']}",
         )
-        today = u.now.date()
+        today = u.today()
         dictionary = io.StringIO()
         w = csv.writer(dictionary)
         w.writerow(["table", "column", "type", "meaning"])
-        for name, t in tables.items():
-            for c in t.columns:
+        for name, table in tables.items():
+            for c in table.columns:
                 w.writerow([name, c.name, c.kind, c.meaning])
         say("zip")
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as z:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from sotchart.domain.roles import Action, Role
 from sotchart.services import auth, passwords
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import clinics as clinic_store
 from sotchart.store import users as user_store
 
@@ -28,13 +29,13 @@ class StaffMember:
     locked: bool
 
 
-def _view(row: dict[str, object], now: datetime) -> StaffMember:
+def _view(row: dict[str, Any], now: datetime) -> StaffMember:
     locked_until = row["locked_until"]
     locked = row["disabled_at"] is not None or (isinstance(locked_until, datetime) and locked_until > now)
     return StaffMember(
         int(row["id"]),
         int(row["clinic_id"]),
-        str(row["email"]),  # type: ignore[call-overload]
+        str(row["email"]),
         str(row["display_name"]),
         str(row["role"]),
         row["mfa_enrolled_at"] is not None,
@@ -93,7 +94,7 @@ def list_users(app: App, actor: Actor) -> list[StaffMember]:
         return [_view(r, u.now) for r in user_store.list_for_clinic(u.conn, clinic)]
 
 
-def _target(u, email: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _target(u: Unit, email: str) -> dict[str, Any]:
     row = user_store.by_email(u.conn, email.strip().lower())
     if row is None or (u.actor.role != Role.SYSTEM and row["clinic_id"] != u.actor.clinic_id):
         raise NotFound(f"No account with the email {email.strip().lower()} in this clinic.")

@@ -9,6 +9,7 @@ from typing import Any
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.roles import Action
 from sotchart.domain.visits import VISIT_KINDS, VisitStatus, check_transition, is_editable
+from sotchart.services import charting
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import patients as patient_store
 from sotchart.store import visits as visit_store
@@ -65,7 +66,7 @@ def _check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str,
         raw = str(data.get("visit_date") or today.isoformat())
         try:
             d = date.fromisoformat(raw)
-            if d > today + timedelta(days=1):
+            if d > today:  # the clinic's today: its own time zone
                 problems.append(FieldProblem("visit_date", "The visit date is in the future; use today or earlier."))
             elif d < today - timedelta(days=365 * 100):
                 problems.append(FieldProblem("visit_date", "The visit date is too far in the past; check the year."))
@@ -91,14 +92,54 @@ def _check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str,
     return values
 
 
+class VisitExists(Conflict):
+    """The patient already has a visit that day: a second click of Start visit opens it instead."""
+
+    def __init__(self, detail: str, visit_id: int) -> None:
+        super().__init__(detail)
+        self.visit_id = visit_id
+
+
 def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) -> Visit:
+    """A visit of the patient, in the episode of care it belongs to (the patient's latest when none is
+    named, so it counts in outcomes), with its complaint. A second visit on one day must be asked for."""
     with unit(app, actor, Action.VISIT_CREATE, "visit") as u:
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
-        values = _check_fields(data, u.now.date(), partial=False)
+        values = _check_fields(data, u.today(), partial=False)
+        existing = visit_store.on_day(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, day=values["visit_date"])
+        if existing is not None and data.get("second_visit_today") not in (True, "true", "1"):
+            raise VisitExists(
+                f"This patient already has a visit on {values['visit_date']:%d %b %Y} ({existing['status']}). "
+                "Open it, or ask for a second visit that day.",
+                existing["id"],
+            )
         episode_id = data.get("episode_id")
-        if episode_id is not None:
-            ep = visit_store.get_episode(u.conn, u.clinic_id(), int(episode_id))
+        if episode_id == "new":
+            # A new complaint starts its episode of care with this visit, in the same transaction.
+            complaint = str(values.get("complaint") or "").strip()
+            if not complaint or len(complaint) > 200:
+                raise InvalidInput(
+                    "Name the complaint of the new episode of care.",
+                    [FieldProblem("complaint", "Name the complaint (1 to 200 characters).")],
+                )
+            episode_id = visit_store.create_episode(
+                u.conn,
+                clinic_id=u.clinic_id(),
+                patient_id=patient_id,
+                complaint=complaint,
+                start_date=values["visit_date"],
+                actor_id=actor.user_id,
+                now=u.now,
+            )
+            u.audit("episode.create", "episode", episode_id, patient_id=patient_id)
+        if episode_id in (None, ""):
+            episodes = visit_store.episodes_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
+            episode_id = episodes[0]["id"] if episodes else None
+            if episodes and not values.get("complaint"):
+                values["complaint"] = episodes[0]["complaint"]
+        if episode_id not in (None, ""):
+            ep = visit_store.get_episode(u.conn, u.clinic_id(), _whole(episode_id, "episode_id"))
             if ep is None or ep["patient_id"] != patient_id:
                 raise InvalidInput(
                     "The episode of care is not this patient's.",
@@ -111,6 +152,13 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
         )
         u.audit("visit.create", "visit", vid, patient_id=patient_id)
         return _visit(visit_store.get(u.conn, u.clinic_id(), vid) or {})
+
+
+def _whole(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as err:
+        raise InvalidInput(f"{name} must be a number.", [FieldProblem(name, "Choose one from the list.")]) from err
 
 
 def get_visit(app: App, actor: Actor, visit_id: int) -> Visit:
@@ -139,7 +187,7 @@ def update_visit(app: App, actor: Actor, visit_id: int, data: dict[str, Any], if
         row = _load_for_change(u, visit_id, if_match)
         if not is_editable(VisitStatus(row["status"])):
             raise Conflict("This note is signed and locked. Record an amendment to change it.")
-        values = _check_fields(data, u.now.date(), partial=True)
+        values = _check_fields(data, u.today(), partial=True)
         if not visit_store.update_if_version(
             u.conn,
             clinic_id=u.clinic_id(),
@@ -157,30 +205,10 @@ def update_visit(app: App, actor: Actor, visit_id: int, data: dict[str, Any], if
 
 
 def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> Visit:
-    with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
-        row = _load_for_change(u, visit_id, if_match)
-        check_transition(VisitStatus(row["status"]), VisitStatus.SIGNED)
-        if row["revision"] > 0:
-            # A charted visit is signed through its record, so the completeness checks always run.
-            raise Conflict(
-                f"This visit is charted: sign it on the visit screen or with "
-                f"POST /api/v1/visits/{visit_id}/record/sign, which checks what the note must hold."
-            )
-        if not row["note"].strip() and not row["complaint"].strip():
-            raise InvalidInput(
-                "The note is empty.", [FieldProblem("note", "Write the note (or the complaint) before signing.")]
-            )
-        visit_store.update_if_version(
-            u.conn,
-            clinic_id=u.clinic_id(),
-            visit_id=visit_id,
-            expected_version=row["version"],
-            values={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
-            actor_id=actor.user_id,
-            now=u.now,
-        )
-        u.audit("visit.sign", "visit", visit_id, patient_id=row["patient_id"])
-        return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
+    """Sign through the visit's record, with the same writer and checks as the visit screen: a visit with
+    nothing charted (no vitals, no safety screen, no findings) is refused with what it needs."""
+    record = charting.sign(app, actor, visit_id, None, expected_version=if_match)
+    return _visit(record.visit)
 
 
 def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if_match: int | None) -> Visit:
@@ -193,7 +221,7 @@ def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if
     with unit(app, actor, Action.VISIT_MARK_IN_ERROR, "visit", visit_id) as u:
         row = _load_for_change(u, visit_id, if_match)
         check_transition(VisitStatus(row["status"]), VisitStatus.ENTERED_IN_ERROR)
-        visit_store.update_if_version(
+        if not visit_store.update_if_version(
             u.conn,
             clinic_id=u.clinic_id(),
             visit_id=visit_id,
@@ -201,7 +229,8 @@ def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if
             values={"status": "entered-in-error", "status_reason": reason},
             actor_id=actor.user_id,
             now=u.now,
-        )
+        ):
+            raise StaleVersion("This visit was changed by someone else at the same moment. Reload and try again.")
         u.audit("visit.entered-in-error", "visit", visit_id, patient_id=row["patient_id"])
         return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
 
@@ -221,7 +250,7 @@ def start_episode(app: App, actor: Actor, patient_id: int, complaint: str, start
     with unit(app, actor, Action.EPISODE_WRITE, "episode") as u:
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
-        if start_date and start_date > u.now.date():
+        if start_date and start_date > u.today():
             raise InvalidInput(
                 "The episode starts in the future.", [FieldProblem("start_date", "Use today or an earlier date.")]
             )
@@ -230,7 +259,7 @@ def start_episode(app: App, actor: Actor, patient_id: int, complaint: str, start
             clinic_id=u.clinic_id(),
             patient_id=patient_id,
             complaint=complaint,
-            start_date=start_date or u.now.date(),
+            start_date=start_date or u.today(),
             actor_id=actor.user_id,
             now=u.now,
         )
@@ -251,7 +280,7 @@ OVERDUE_HOURS = 72
 def today(app: App, actor: Actor) -> Day:
     """The day's patients with where each visit stands, and notes left unsigned for more than 72 hours."""
     with unit(app, actor, Action.PATIENT_SEARCH, "visit", read=True) as u:
-        day = u.now.date()
+        day = u.today()
         rows = visit_store.day_list(u.conn, clinic_id=u.clinic_id(), day=day)
         for r in rows:
             r["stage"] = {

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, and_, insert, select
 
+from sotchart.domain.findings import identity_key
 from sotchart.store import versioned
 from sotchart.store.tables import visit, visit_finding, visit_revision, visit_treatment
 
@@ -140,6 +141,7 @@ def write_findings(
             "area": f.get("area"),
             "point": str(f["point"]) if f.get("point") is not None else None,
             "created_at": now,
+            "finding_key": identity_key(f),
         }
         for f in findings
     ]

@@ -19,6 +19,10 @@ def get(conn: Connection, clinic_id: int) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
+def time_zone(conn: Connection, clinic_id: int) -> str | None:
+    return conn.execute(select(clinic.c.time_zone).where(clinic.c.id == clinic_id)).scalar()
+
+
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(clinic)).scalar_one())
 

@@ -3,7 +3,7 @@ a clinic's patients, episodes, visits with their current record, and questionnai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import orjson
@@ -22,7 +22,7 @@ from sotchart.store.tables import (
 BATCH = 2000
 
 
-def stream(conn: Connection, query: Any) -> Iterator[dict[str, Any]]:
+def stream(conn: Connection, query: Any) -> Generator[dict[str, Any], None, None]:
     # Closed when the reader stops early too: PostgreSQL's server-side cursor must not outlive the read.
     result = conn.execution_options(yield_per=BATCH).execute(query)
     try:
@@ -53,7 +53,7 @@ def visits(conn: Connection, clinic_id: int, patient_id: int | None = None) -> I
     return _with_records(conn, _scope(visit, clinic_id, patient_id))
 
 
-def _with_records(conn: Connection, where: Any) -> Iterator[dict[str, Any]]:
+def _with_records(conn: Connection, where: Any) -> Generator[dict[str, Any], None, None]:
     kinds_query = (
         select(visit_treatment.c.visit_id, visit_treatment.c.kind)
         .join(visit, and_(visit.c.id == visit_treatment.c.visit_id, visit.c.revision == visit_treatment.c.revision))

@@ -179,3 +179,20 @@ def alerts(conn: Connection, patient_id: int) -> list[dict[str, Any]]:
         .order_by(patient_alert.c.id)
     ).all()
     return [dict(r._mapping) for r in rows]
+
+
+def same_name_and_birth(
+    conn: Connection, *, clinic_id: int, family_key: str, given_key: str, birth_date: date
+) -> list[dict[str, Any]]:
+    """Registered patients of the clinic who may be the same person: same name (by search key) and birth date."""
+    rows = conn.execute(
+        select(patient.c.id, patient.c.chart_number, patient.c.family_name, patient.c.given_name).where(
+            and_(
+                patient.c.clinic_id == clinic_id,
+                patient.c.family_key == family_key,
+                patient.c.given_key == given_key,
+                patient.c.birth_date == birth_date,
+            )
+        )
+    ).all()
+    return [dict(r._mapping) for r in rows]

@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sotchart.domain.charting import BLOCKING_ACTIONS, NORMAL_VALUES
+from sotchart.domain.charting import BLOCKING_ACTIONS
+from sotchart.domain.findings import NORMAL_VALUES
 from sotchart.store.tables import (
     episode,
     outcome_month,
@@ -133,11 +134,8 @@ def clearing_counts(conn: Connection, s: Scope) -> Iterator[Row]:
                 and_(
                     post.c.visit_id == pre.c.visit_id,
                     post.c.revision == pre.c.revision,
-                    post.c.code == pre.c.code,
                     post.c.phase == "post",
-                    func.coalesce(post.c.location, "") == func.coalesce(pre.c.location, ""),
-                    func.coalesce(post.c.point, "") == func.coalesce(pre.c.point, ""),
-                    func.coalesce(post.c.level, "") == func.coalesce(pre.c.level, ""),
+                    post.c.finding_key == pre.c.finding_key,
                 ),
             )
         )
@@ -219,7 +217,7 @@ def episode_counts(conn: Connection, s: Scope) -> Iterator[Row]:
     """Episodes that started in the span, followed over all their signed visits with a pain score: whether
     pain fell by the NRS MCID (2 points or 30%) and at which visit. The clinician is the first visit's."""
     order = (visit.c.visit_date, visit.c.id)
-    by_episode = {"partition_by": visit.c.episode_id, "order_by": order}
+    by_episode: dict[str, Any] = {"partition_by": visit.c.episode_id, "order_by": order}
     conds = [
         episode.c.clinic_id == s.clinic_id,
         episode.c.start_date >= s.start,

@@ -49,6 +49,8 @@ clinic = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # IANA zone of the clinic's day; NULL: the installation's SOTCHART_TIME_ZONE.
+    Column("time_zone", String(64), nullable=True),
 )
 
 app_user = Table(
@@ -223,8 +225,11 @@ visit_finding = Table(
     Column("area", Integer, nullable=True),
     Column("point", String(10), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # sotchart.domain.findings.identity_key: a recheck shares its pre-treatment finding's key.
+    Column("finding_key", String(200), nullable=True),
     Index("ix_visit_finding_visit", "visit_id", "revision"),
     Index("ix_visit_finding_clinic_code", "clinic_id", "code", "phase"),
+    Index("ix_visit_finding_key", "visit_id", "revision", "finding_key"),
 )
 
 # The kinds of care given at a signed revision (pack procedure codes), one row each, for analytics.

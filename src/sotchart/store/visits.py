@@ -267,3 +267,21 @@ def unsigned_before(conn: Connection, *, clinic_id: int, before: datetime, limit
         .limit(limit)
     ).all()
     return [dict(r._mapping) for r in rows]
+
+
+def on_day(conn: Connection, *, clinic_id: int, patient_id: int, day: date) -> dict[str, Any] | None:
+    """The patient's visit of that day that still counts (not entered in error), the earliest first."""
+    row = conn.execute(
+        select(visit)
+        .where(
+            and_(
+                visit.c.clinic_id == clinic_id,
+                visit.c.patient_id == patient_id,
+                visit.c.visit_date == day,
+                visit.c.status != "entered-in-error",
+            )
+        )
+        .order_by(visit.c.id)
+        .limit(1)
+    ).first()
+    return dict(row._mapping) if row else None

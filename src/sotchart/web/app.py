@@ -61,8 +61,12 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
         if request.url.query:
             target += "?" + request.url.query
         if request.headers.get("hx-request"):
-            # htmx follows redirects inside the fragment; make it load the sign-in page whole instead.
-            return Response(status_code=204, headers={"HX-Redirect": "/sign-in"})
+            # htmx follows redirects inside the fragment; make it load the sign-in page whole instead, and come
+            # back to the page the tap was made on (the tap itself waits in the browser, see visit.js).
+            from urllib.parse import urlsplit
+
+            page = urlsplit(request.headers.get("hx-current-url", "")).path or "/"
+            return Response(status_code=204, headers={"HX-Redirect": "/sign-in?next=" + _safe_next(page)})
         return RedirectResponse("/sign-in?next=" + _safe_next(target), status_code=303)
 
     app.include_router(api_router.router)

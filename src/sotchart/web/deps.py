@@ -6,6 +6,8 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from sotchart.domain.errors import Forbidden, NotSignedIn
 from sotchart.services import auth
@@ -48,8 +50,9 @@ def check_csrf(request: Request, expected: str, submitted: str | None) -> None:
         raise Forbidden("This form has expired or did not come from sotchart. Reload the page and submit again.")
 
 
-async def current_actor(request: Request) -> Actor:
-    """The API's caller: a bearer token, or a browser session with its CSRF header on changes."""
+def current_actor(request: Request) -> Actor:
+    """The API's caller: a bearer token, or a browser session with its CSRF header on changes. A plain
+    `def`: FastAPI runs it in the thread pool, so its database reads never block the event loop."""
     token = _bearer(request)
     app = get_app(request)
     if token is not None:
@@ -69,8 +72,9 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 async def page_user(request: Request) -> auth.SessionUser:
-    """A page's signed-in user; forms must carry the session's CSRF token."""
-    su = session_user(request)
+    """A page's signed-in user; forms must carry the session's CSRF token. The session is read in the
+    thread pool (it is database work); only parsing the form happens on the event loop."""
+    su = await run_in_threadpool(session_user, request)
     if su is None or su.mfa:
         raise SignInRequired()
     if request.method in UNSAFE:
@@ -85,3 +89,11 @@ class SignInRequired(Exception):
 
 
 PageUser = Annotated[auth.SessionUser, Depends(page_user)]
+
+
+async def form_fields(request: Request) -> FormData:
+    """The submitted form, parsed on the event loop (no database work), so handlers can be plain `def`."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_fields)]

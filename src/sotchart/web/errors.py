@@ -72,7 +72,7 @@ def _json_error(
     """problem+json for the API; an OperationOutcome, as FHIR clients expect, under /fhir."""
     if not request.url.path.startswith("/fhir"):
         return problem(status, title, detail, problems, headers)
-    issues = [
+    issues: list[dict[str, Any]] = [
         {
             "severity": "error",
             "code": FHIR_ISSUE.get(status, "exception" if status >= 500 else "processing"),

@@ -72,7 +72,9 @@ def test_each_contraindication(code: str, pack: ProtocolPack) -> None:
     c = PACK.conditions[code]
     result = evaluate(exam(history={"conditions": [code]}), pack)
     expected = "refer-before-treatment" if c.kind == "absolute" else "caution"
-    assert result["safety"]["action"] == expected
+    if code == "cauda-equina-syndrome":
+        expected = "emergency-referral"  # AHCPR: cauda equina needs emergency referral, as a sign or a condition
+    assert c.action == expected and result["safety"]["action"] == expected
     assert [f["code"] for f in result["safety"]["flags"]] == [code]
 
 
@@ -212,8 +214,10 @@ def test_part_needs_two_of_four_with_a_or_r(elements: set[str], met: bool, pack:
     ("care", "abn", "modifier"), [("active", False, "AT"), ("maintenance", True, "GA"), ("maintenance", False, "GZ")]
 )
 def test_medicare_modifiers(care: str, abn: bool, modifier: str, pack: ProtocolPack) -> None:
+    part = [pre("part-pain", region="lumbar", level="L4"), pre("part-asymmetry", region="lumbar", level="L4")]
     result = evaluate(
-        exam(payer="medicare", treatment={"spinal_regions": ["lumbar"], "care_type": care, "abn_on_file": abn}), pack
+        exam(*part, payer="medicare", treatment={"spinal_regions": ["lumbar"], "care_type": care, "abn_on_file": abn}),
+        pack,
     )
     assert result["coding"]["modifiers"] == [modifier]
     cash = evaluate(exam(payer="cash", treatment={"spinal_regions": ["lumbar"]}), pack)
@@ -227,3 +231,62 @@ def test_blocking_without_pelvic_region_is_flagged_for_compliance(pack: Protocol
         exam(treatment={"blocks": [{"site": "iliac-crest", "side": "left"}], "spinal_regions": ["pelvic"]}), pack
     )
     assert not with_pelvic["coding"]["notes"]
+
+
+def test_internal_fixation_is_an_absolute_contraindication(pack: ProtocolPack) -> None:
+    # WHO 2005 lists internal fixation / stabilisation devices among the absolute contraindications.
+    result = evaluate(exam(history={"conditions": ["internal-fixation"]}), pack)
+    assert result["safety"]["flags"][0]["group"] == "contraindication-absolute"
+    assert result["safety"]["action"] == "refer-before-treatment"
+
+
+def test_no_safety_row_cites_an_unreliable_source(pack: ProtocolPack) -> None:
+    # The VBI "5 Ds and 3 Ns" came from an AI answer site ([U] by the reference's legend); IFOMPT is cited.
+    for rf in pack.red_flags.values():
+        assert "unanswered.io" not in " ".join(s.url for s in rf.prov.sources)
+    for code in ("diplopia", "dysarthria", "nystagmus", "dizziness"):
+        assert [s.id for s in pack.red_flags[code].prov.sources] == ["ifompt-2023"]
+
+
+def test_an_emergency_offers_no_template_and_codes_nothing(pack: ProtocolPack) -> None:
+    result = evaluate(
+        exam(
+            history={"red_flags": ["saddle-anaesthesia"]},
+            confirmed_category={"category": 1, "side": "right"},
+            treatment={"spinal_regions": ["lumbar"], "blocks": [{"site": "iliac-crest", "side": "left"}]},
+        ),
+        pack,
+    )
+    assert result["safety"]["action"] == "emergency-referral"
+    assert result["blocking"] is None and "Emergency referral" in result["blocking_reason"]
+    assert result["coding"]["cpt_spinal"] is None and result["coding"]["icd10"] == []
+
+
+def test_part_is_met_only_within_one_region(pack: ProtocolPack) -> None:
+    # Pain at C5 and asymmetry at L4 are two half-findings: neither region has PART.
+    split = evaluate(
+        exam(pre("part-pain", region="cervical", level="C5"), pre("part-asymmetry", region="lumbar", level="L4")), pack
+    )
+    assert split["part"]["met"] is False and split["part"]["regions_met"] == []
+    assert all(not r["met"] for r in split["part"]["by_region"].values())
+    together = evaluate(
+        exam(pre("part-pain", region="lumbar", level="L5"), pre("part-asymmetry", region="lumbar", level="L4")), pack
+    )
+    assert together["part"]["met"] is True and together["part"]["regions_met"] == ["lumbar"]
+
+
+def test_a_negative_part_element_does_not_count(pack: ProtocolPack) -> None:
+    result = evaluate(
+        exam(
+            pre("part-pain", region="lumbar", level="L5"),
+            pre("part-asymmetry", "negative", region="lumbar", level="L4"),
+        ),
+        pack,
+    )
+    assert result["part"]["met"] is False and result["part"]["elements"]["A"] is False
+
+
+def test_medicare_active_care_without_part_gets_no_at(pack: ProtocolPack) -> None:
+    result = evaluate(exam(payer="medicare", treatment={"spinal_regions": ["lumbar"]}), pack)
+    assert result["coding"]["cpt_spinal"] == "98940" and "AT" not in result["coding"]["modifiers"]
+    assert any("PART is not met" in n for n in result["coding"]["notes"])

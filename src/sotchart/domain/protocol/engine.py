@@ -19,6 +19,11 @@ DISCLAIMER = (
     "The clinician decides; the safety screen is never lowered by them."
 )
 
+EMERGENCY_NO_TEMPLATE = (
+    "Emergency referral: treatment stays closed for this visit, so no block template is offered. "
+    "Refer the patient; nothing is charted as given."
+)
+
 
 def evaluate(data: Any, pack: ProtocolPack, thresholds: BPThresholds | None = None) -> dict[str, Any]:
     exam = parse_exam(data, pack)
@@ -33,14 +38,21 @@ def default_thresholds(pack: ProtocolPack) -> BPThresholds:
 def assess(exam: Exam, pack: ProtocolPack, thresholds: BPThresholds) -> dict[str, Any]:
     flags, bp = screen(exam, pack, thresholds)
     flags.sort(key=lambda f: (SEVERITY[f.action], f.group, f.code))
+    action = most_severe([f.action for f in flags])
     categories, conflicts = category_evidence(exam, pack)
-    template, reason = blocking(exam, pack)
+    template: dict[str, Any] | None
+    reason: str | None
+    if action == "emergency-referral":
+        # An emergency closes treatment for the visit: no template is offered and nothing is coded as given.
+        template, reason = None, EMERGENCY_NO_TEMPLATE
+    else:
+        template, reason = blocking(exam, pack)
     rows, summary, not_rechecked = recheck(exam, pack)
     part_result = part(exam)
     seen_codes = {f.code for f in exam.findings} | set(exam.procedures)
     return {
         "pack": {"name": pack.name, "version": pack.version},
-        "safety": {"action": most_severe([f.action for f in flags]), "flags": [f.to_json() for f in flags]},
+        "safety": {"action": action, "flags": [f.to_json() for f in flags]},
         "blood_pressure": bp,
         "categories": categories,
         "conflicts": conflicts,
@@ -53,7 +65,7 @@ def assess(exam: Exam, pack: ProtocolPack, thresholds: BPThresholds) -> dict[str
         "recheck": rows,
         "recheck_summary": summary,
         "not_rechecked": not_rechecked,
-        "coding": code_visit(exam, part_result),
+        "coding": code_visit(exam, part_result, emergency=action == "emergency-referral"),
         "part": part_result,
         "evidence": [
             {"id": n.id, "about": list(n.about), "text": n.text, "source": n.prov.cite()}

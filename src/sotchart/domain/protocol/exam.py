@@ -8,6 +8,7 @@ from typing import Any
 
 from sotchart.domain import vocabulary as v
 from sotchart.domain.errors import InvalidInput, Problems
+from sotchart.domain.findings import identity
 from sotchart.domain.protocol.pack import Indicator, ProtocolPack
 
 VERTEBRA = re.compile(r"^(C[1-7]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$")
@@ -30,21 +31,9 @@ class Finding:
     area: int | None = None
     point: int | str | None = None
 
-    def key(self) -> tuple[Any, ...]:
-        """Which indicator this is, so a post-treatment finding meets its pre-treatment one. The side is part
-        of a point finding's identity (a left and a right fibre are two fibres) but only a value of a whole-body
-        test (a short leg that moves from right to left is the same leg-length check)."""
-        pointish = any(x is not None for x in (self.line, self.area, self.point, self.level, self.region))
-        return (
-            self.code,
-            self.location,
-            self.line,
-            self.area,
-            self.point,
-            self.level,
-            self.region,
-            self.side if pointish else None,
-        )
+    def key(self) -> tuple[str, ...]:
+        """Which indicator this is, so a post-treatment finding meets its pre-treatment one (findings.identity)."""
+        return identity({"code": self.code, **self.describe()})
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": self.value}

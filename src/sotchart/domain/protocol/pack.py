@@ -178,6 +178,7 @@ class Condition:
     name: str
     kind: str  # absolute | relative
     prov: Provenance
+    action: str = "caution"  # what the safety screen does when it is recorded
 
 
 @dataclass(frozen=True)

@@ -325,9 +325,14 @@ def _safety(p: _Parser, pack: ProtocolPack) -> None:
         pack.red_flags[rf.code] = rf
         e.check_unknown()
     for _label, e in p.rows(f, "condition"):
-        c = Condition(
-            e.text("code", pattern=CODE), e.text("name"), e.text("kind", choices=("absolute", "relative")), p.prov(e)
-        )
+        kind = e.text("kind", choices=("absolute", "relative"))
+        # By default an absolute contraindication holds treatment until referral; a pack may make one an
+        # emergency (cauda equina syndrome), never milder than its kind.
+        default = "refer-before-treatment" if kind == "absolute" else "caution"
+        action = e.text("action", required=False, choices=("", *ACTIONS)) or default
+        if ACTIONS.index(action) > ACTIONS.index(default):
+            e.fail("action", f"an {kind} contraindication cannot be milder than {default}")
+        c = Condition(e.text("code", pattern=CODE), e.text("name"), kind, p.prov(e), action)
         pack.conditions[c.code] = c
         e.check_unknown()
     for _label, e in p.rows(f, "symptom"):

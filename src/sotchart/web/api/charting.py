@@ -24,7 +24,7 @@ def _json(record: charting.VisitRecord, response: Response) -> dict[str, Any]:
         "revision": record.revision,
         "record": record.document,
         "assessment": record.assessment,
-        "gate": {"action": record.gate.action, "blocked": record.gate.blocked, "cleared_by": record.gate.cleared_by},
+        "gate": record.gate.to_json(),
         "suggestions": record.suggestions,
         "changes_since_last_visit": record.changes,
         "sign_problems": [{"field": f, "message": m} for f, m in record.sign_problems],

@@ -20,6 +20,9 @@ class PatientIn(_Body):
     email: str = Field("", max_length=254)
     address: str = Field("", max_length=2000)
     external_id: str = Field("", max_length=64)
+    confirm_not_duplicate: bool = Field(
+        False, description="Register although a patient with this name and birth date is already registered."
+    )
 
 
 class PatientPatch(_Body):

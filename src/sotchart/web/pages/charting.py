@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sotchart.domain.charting import INTAKE_FIELDS
+from sotchart.domain.charting import INTAKE_FIELDS, bp_lines
 from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
+from sotchart.domain.patients import age_on
 from sotchart.domain.roles import Action, allows
 from sotchart.services import charting, protocol, visits
-from sotchart.web.deps import AppDep, PageUser
+from sotchart.services.auth import SessionUser
+from sotchart.services.context import App
+from sotchart.web.deps import AppDep, FormDep, PageUser
 from sotchart.web.pages import visit_view
 from sotchart.web.pages.render import render
 
@@ -34,14 +37,16 @@ def _form_dict(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def _page(
     request: Request,
-    app,
-    user,
+    app: App,
+    user: SessionUser,
     record: charting.VisitRecord,
-    status_code: int = 200,  # type: ignore[no-untyped-def]
+    status_code: int = 200,
     message: str = "",
     problems: list[tuple[str, str]] | None = None,
+    notice: str = "",
 ) -> Response:
     pack = protocol.active(app.settings)
+    position = visit_view.block_position(record.document, record.assessment, pack)
     ctx = {
         "record": record,
         "pack": pack,
@@ -49,13 +54,14 @@ def _page(
         "a": record.assessment,
         "panel": visit_view.panel(record, pack),
         "recheck": visit_view.recheck_rows(record, pack),
-        "marks": visit_view.block_marks(
-            (record.document.get("treatment") or {}).get("blocks") or [],
-            (record.document.get("treatment") or {}).get("position")
-            or ((record.assessment.get("blocking") or {}).get("position") or "prone"),
-        ),
+        "marks": visit_view.block_marks((record.document.get("treatment") or {}).get("blocks") or [], position),
+        "position": position,
+        "bp_lines": bp_lines(record.document),
+        "user_id": user.actor.user_id,
+        "age": age_on(record.patient["birth_date"], record.visit["visit_date"]),
         "describe": visit_view.describe,
         "message": message,
+        "notice": notice,
         "problems": problems or [],
         "intake_fields": INTAKE_FIELDS,
         "can_sign": allows(user.actor.role, Action.VISIT_SIGN),
@@ -66,8 +72,16 @@ def _page(
 
 
 @router.get("/visits/{visit_id}")
-def chart_visit(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    return _page(request, app, user, charting.open_record(app, user.actor, visit_id))
+def chart_visit(
+    request: Request, app: AppDep, user: PageUser, visit_id: RecordId, opened: Annotated[str, Query(max_length=10)] = ""
+) -> Response:
+    notice = (
+        "This patient already has a visit today: this is it. For a second visit today, use "
+        "“Start a visit of another kind…” on the chart."
+        if opened == "existing"
+        else ""
+    )
+    return _page(request, app, user, charting.open_record(app, user.actor, visit_id), notice=notice)
 
 
 def _rev(form: dict[str, str]) -> int | None:
@@ -75,8 +89,8 @@ def _rev(form: dict[str, str]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-async def _run(request: Request, app, user, visit_id: int, action) -> Response:  # type: ignore[no-untyped-def]
-    form = _form_dict(await request.form())
+def _run(request: Request, app, user, visit_id: int, raw, action) -> Response:  # type: ignore[no-untyped-def]
+    form = _form_dict(raw)
     form.pop("csrf_token", None)
     rev = _rev(form)
     try:
@@ -92,52 +106,70 @@ async def _run(request: Request, app, user, visit_id: int, action) -> Response: 
 
 
 @router.post("/visits/{visit_id}/act")
-async def act(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    return await _run(
-        request, app, user, visit_id, lambda f, rev: charting.act(app, user.actor, visit_id, f.pop("op", ""), f, rev)
-    )
-
-
-@router.post("/visits/{visit_id}/override")
-async def override(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    return await _run(
+def act(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
+    return _run(
         request,
         app,
         user,
         visit_id,
+        form,
+        lambda f, rev: charting.act(app, user.actor, visit_id, f.pop("op", ""), f, rev),
+    )
+
+
+@router.post("/visits/{visit_id}/override")
+def override(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
+    return _run(
+        request,
+        app,
+        user,
+        visit_id,
+        form,
         lambda f, rev: charting.override_gate(app, user.actor, visit_id, f.get("reason", "")),
     )
 
 
 @router.post("/visits/{visit_id}/referral")
-async def referral(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    return await _run(
+def referral(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
+    return _run(
         request,
         app,
         user,
         visit_id,
+        form,
         lambda f, rev: charting.record_referral(app, user.actor, visit_id, f.get("to", ""), f.get("reason", "")),
     )
 
 
 @router.post("/visits/{visit_id}/sign")
-async def sign(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    return await _run(request, app, user, visit_id, lambda f, rev: charting.sign(app, user.actor, visit_id, rev))
+def sign(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
+    return _run(request, app, user, visit_id, form, lambda f, rev: charting.sign(app, user.actor, visit_id, rev))
 
 
 @router.post("/visits/{visit_id}/amend")
-async def amend(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
+def amend(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
     def do(f: dict[str, str], rev: int | None) -> charting.VisitRecord:
         record = charting.open_record(app, user.actor, visit_id)
         doc = dict(record.document)
         doc["note"] = {s: f.get(s, doc.get("note", {}).get(s, "")) for s in ("S", "O", "A", "P")}
         return charting.amend(app, user.actor, visit_id, doc, f.get("reason", ""), rev)
 
-    return await _run(request, app, user, visit_id, do)
+    return _run(request, app, user, visit_id, form, do)
+
+
+@router.get("/visits/{visit_id}/versions/{revision}")
+def signed_version(request: Request, app: AppDep, user: PageUser, visit_id: RecordId, revision: RecordId) -> Response:
+    """One signed version as it was signed, with what changed from the version before."""
+    return render(request, "visit_version.html", version=charting.signed_version(app, user.actor, visit_id, revision))
 
 
 @router.post("/visits/{visit_id}/entered-in-error")
-async def entered_in_error(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    form = _form_dict(await request.form())
-    visits.mark_entered_in_error(app, user.actor, visit_id, form.get("reason", ""), None)
-    return RedirectResponse(f"/visits/{visit_id}", status_code=303)
+def entered_in_error(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
+    def do(f: dict[str, str], rev: int | None) -> charting.VisitRecord:
+        version = f.get("version", "")
+        visits.mark_entered_in_error(
+            app, user.actor, visit_id, f.get("reason", ""), int(version) if version.isdigit() else None
+        )
+        return charting.open_record(app, user.actor, visit_id)
+
+    return _run(request, app, user, visit_id, form, do)

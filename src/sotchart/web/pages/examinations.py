@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sotchart.domain.errors import InvalidInput
 from sotchart.services import examinations
-from sotchart.web.deps import AppDep, PageUser
+from sotchart.web.deps import AppDep, FormDep, PageUser
 from sotchart.web.pages.charting import RecordId
 from sotchart.web.pages.render import render
 
@@ -25,8 +25,8 @@ def second_exam(
 
 
 @router.post("/visits/{visit_id}/second-exam")
-async def record_second_exam(request: Request, app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def record_second_exam(request: Request, app: AppDep, user: PageUser, raw: FormDep, visit_id: RecordId) -> Response:
+    form = {k: str(v) for k, v in raw.items()}
     try:
         findings, category, side = examinations.parse_form(app, form)
         examinations.record(app, user.actor, visit_id, findings, category, side)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sotchart.domain.errors import InvalidInput, NotFound
 from sotchart.services import kiosk
-from sotchart.web.deps import AppDep, PageUser
+from sotchart.web.deps import AppDep, FormDep, PageUser
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,8 +33,8 @@ def kiosk_page(request: Request, app: AppDep, token: Token) -> Response:
 
 
 @router.post("/kiosk/{token}")
-async def kiosk_submit(request: Request, app: AppDep, token: Token) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+def kiosk_submit(request: Request, app: AppDep, raw: FormDep, token: Token) -> Response:
+    form = {k: str(v) for k, v in raw.items()}
     try:
         kiosk.submit(app, token, form)
     except NotFound as e:

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from sotchart.domain.charting import is_positive
+from sotchart.domain.charting import bp_lines, care_lines
 from sotchart.domain.errors import Conflict
+from sotchart.domain.findings import is_positive
 from sotchart.reports.chart import progress_pdf
 from sotchart.reports.pdf import render_pdf
 from sotchart.services import billing, charting, protocol
@@ -63,6 +64,8 @@ def referral(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
         patient=r.patient,
         referral=ref,
         a=r.assessment,
+        bp=bp_lines(r.document),
+        care=care_lines(r.document),
     )
     return _pdf(pdf, f"referral-{r.visit['visit_date']}.pdf")
 

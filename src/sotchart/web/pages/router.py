@@ -21,6 +21,7 @@ from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
     AppDep,
+    FormDep,
     PageUser,
     check_csrf,
     client_address,
@@ -88,10 +89,10 @@ def sign_in(
         resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
         return resp
     target = {"verify": "/sign-in/code", "enroll": "/sign-in/enroll"}.get(session.mfa, _local(next))
-    resp = RedirectResponse(target, status_code=303)
-    _set_session_cookie(request, resp, session.token)
-    resp.delete_cookie(PRE_SESSION_COOKIE, path="/sign-in")
-    return resp
+    done = RedirectResponse(target, status_code=303)
+    _set_session_cookie(request, done, session.token)
+    done.delete_cookie(PRE_SESSION_COOKIE, path="/sign-in")
+    return done
 
 
 def _pending(request: Request) -> auth.SessionUser:
@@ -203,9 +204,8 @@ def new_patient_page(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/patients/new")
-async def new_patient(request: Request, app: AppDep, user: PageUser) -> Response:
-    form = await request.form()
-    data = {k: str(form.get(k, "")) for k in patients.DETAIL_FIELDS}
+def new_patient(request: Request, app: AppDep, user: PageUser, form: FormDep) -> Response:
+    data = {k: str(form.get(k, "")) for k in (*patients.DETAIL_FIELDS, "confirm_not_duplicate")}
     try:
         p = patients.register_patient(app, user.actor, data)
     except InvalidInput as e:
@@ -217,6 +217,7 @@ async def new_patient(request: Request, app: AppDep, user: PageUser) -> Response
             problems={pr.field: pr.message for pr in e.problems},
             sexes=SEXES,
             summary=e.detail,
+            duplicates=getattr(e, "patient_ids", []),
         )
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
 
@@ -247,21 +248,22 @@ def chart(
 
 
 @router.post("/patients/{patient_id}/alerts")
-async def add_alert(request: Request, app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
-    form = await request.form()
+def add_alert(request: Request, app: AppDep, user: PageUser, form: FormDep, patient_id: RecordId) -> Response:
     patients.add_alert(app, user.actor, patient_id, str(form.get("kind", "")), str(form.get("text", "")))
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
 @router.post("/patients/{patient_id}/visits")
-async def start_visit(request: Request, app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
-    form = await request.form()
-    v = visits.create_visit(
-        app,
-        user.actor,
-        patient_id,
-        {"kind": str(form.get("kind", "follow-up")), "complaint": str(form.get("complaint", ""))},
-    )
+def start_visit(request: Request, app: AppDep, user: PageUser, form: FormDep, patient_id: RecordId) -> Response:
+    """Open the day's visit: in the patient's latest episode unless another (or a new one) is chosen; a
+    second click, or a visit already open that day, opens that visit instead of adding one."""
+    data = {k: str(form.get(k, "")) for k in ("kind", "complaint", "visit_date", "episode_id", "second_visit_today")}
+    data = {k: v for k, v in data.items() if v}
+    data.setdefault("kind", "follow-up")
+    try:
+        v = visits.create_visit(app, user.actor, patient_id, data)
+    except visits.VisitExists as e:
+        return RedirectResponse(f"/visits/{e.visit_id}?opened=existing", status_code=303)
     return RedirectResponse(f"/visits/{v.id}", status_code=303)
 
 

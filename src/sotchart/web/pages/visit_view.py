@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sotchart.domain.charting import NORMAL_VALUES
+from sotchart.domain.findings import POINTISH, identity, is_normal
 from sotchart.domain.protocol.pack import Indicator, ProtocolPack
 from sotchart.services.charting import VisitRecord
 
@@ -54,7 +54,7 @@ def options(ind: Indicator, current: dict[str, Any] | None) -> list[Option]:
         sided = ind.takes_side(value)
         for side in ("left", "right", "bilateral") if sided else ("",):
             label = value if not side else f"{value} {SIDE_LABEL[side]}"
-            chosen = bool(current) and current.get("value") == value and (current.get("side") or "") == side
+            chosen = current is not None and current.get("value") == value and (current.get("side") or "") == side
             out.append(Option(label, value, side, chosen))
     return out
 
@@ -93,40 +93,32 @@ def panel(record: VisitRecord, pack: ProtocolPack, phase: str = "pre") -> list[t
 
 def recheck_rows(record: VisitRecord, pack: ProtocolPack) -> list[dict[str, Any]]:
     """Each abnormal pre-treatment finding with its recheck buttons and the change so far."""
-    post = {(_key(f)): f for f in record.document.get("findings") or [] if f.get("phase") == "post"}
-    changes = {
-        r["code"] + str(r["pre"].get("side")) + str(r["pre"].get("location")): r["change"]
-        for r in record.assessment.get("recheck") or []
-    }
+    post = {identity(f): f for f in record.document.get("findings") or [] if f.get("phase") == "post"}
+    changes = {identity({"code": r["code"], **r["pre"]}): r["change"] for r in record.assessment.get("recheck") or []}
     rows = []
     for f in record.document.get("findings") or []:
-        if f.get("phase") != "pre" or f.get("value") in NORMAL_VALUES:
+        if f.get("phase") != "pre" or is_normal(f.get("value")):
             continue
         ind = pack.indicators[f["code"]]
-        current = post.get(_key(f))
+        current = post.get(identity(f))
+        pointish = any(f.get(k) is not None for k in POINTISH)
         rows.append(
             {
                 "pre": f,
                 "label": f"{ind.name}: {_describe(f)}",
                 "ind": ind,
                 "post": current,
-                "options": options(ind, current),
-                "change": changes.get(f["code"] + str(f.get("side")) + str(f.get("location"))),
+                # A point finding is rechecked at its own side: one button per result, the side kept.
+                "options": recheck_options(ind, current, f.get("side") or "") if pointish else options(ind, current),
+                "pre_side": f.get("side") or "",
+                "change": changes.get(identity(f)),
             }
         )
     return rows
 
 
-def _key(f: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        f.get("code"),
-        f.get("location"),
-        f.get("line"),
-        f.get("area"),
-        f.get("point"),
-        f.get("level"),
-        f.get("region"),
-    )
+def recheck_options(ind: Indicator, current: dict[str, Any] | None, side: str) -> list[Option]:
+    return [Option(value, value, side, current is not None and current.get("value") == value) for value in ind.values]
 
 
 # Where each block site lies on the outline of a patient seen from above (viewBox 0 0 200 300, head at top).
@@ -144,13 +136,13 @@ def block_marks(blocks: list[dict[str, Any]], position: str) -> list[dict[str, A
     """Marks for the diagram. Prone, the patient's left is on the viewer's left; supine, it is mirrored."""
     out = []
     for i, b in enumerate(blocks):
-        sides = ("left", "right") if b.get("side") == "bilateral" else (b.get("side"),)
+        sides: tuple[str, ...] = ("left", "right") if b.get("side") == "bilateral" else (str(b.get("side")),)
         for side in sides:
-            xy = BLOCK_XY.get((b.get("site"), side))
+            xy = BLOCK_XY.get((str(b.get("site")), side))
             if xy is None:
                 xy = (100, 240 + 14 * i)  # "other": listed under the figure with its note
             x, y = xy
-            if position == "supine" and (b.get("site"), side) in BLOCK_XY:
+            if position == "supine" and (str(b.get("site")), side) in BLOCK_XY:
                 x = 200 - x
             out.append({"x": x, "y": y, "label": f"{b.get('site')} {side}", "note": b.get("note", "")})
     return out
@@ -158,3 +150,15 @@ def block_marks(blocks: list[dict[str, Any]], position: str) -> list[dict[str, A
 
 def describe(f: dict[str, Any]) -> str:
     return _describe(f)
+
+
+def block_position(doc: dict[str, Any], assessment: dict[str, Any], pack: ProtocolPack) -> str:
+    """How the patient lies for blocking: as recorded, else as the template or the category's source says."""
+    t = doc.get("treatment") or {}
+    if t.get("position"):
+        return str(t["position"])
+    if assessment.get("blocking"):
+        return str(assessment["blocking"]["position"])
+    category = (doc.get("confirmed_category") or {}).get("category")
+    note = pack.positions.get(category) if category else None
+    return note.position if note else "prone"

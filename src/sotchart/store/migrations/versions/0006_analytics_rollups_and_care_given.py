@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 import sotchart.store.types
-from sotchart.domain.charting import recheck_counts, treatments_given
+from sotchart.domain.charting import treatments_given
+from sotchart.domain.findings import recheck_counts
 from sotchart.store.migrations_guards import append_only, drop_append_only
 
 revision = "0006"

@@ -1,0 +1,29 @@
+// Every page's forms, before anything is lost or sent twice:
+// - a form marked "once" sends one request however often its button is clicked: a double-click on
+//   Register or Start visit must not make two patients or two visits (the server refuses a duplicate too);
+// - a field typed into and not yet sent is "dirty": leaving the page asks first (the visit screen's
+//   autosaving forms clear it as they post; see visit.js). Sign-in forms and searches are not guarded.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (e) {
+    var form = e.target.form;
+    if (form && (form.getAttribute("method") || "").toLowerCase() === "post" && !form.classList.contains("no-guard")) {
+      e.target.dataset.dirty = "1";
+    }
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    form.querySelectorAll("[data-dirty='1']").forEach(function (el) { delete el.dataset.dirty; });
+    if (!form.classList.contains("once")) { return; }
+    if (form.dataset.sent === "1") { e.preventDefault(); return; }
+    form.dataset.sent = "1";
+    // Coming back to the page (the back button) finds the form usable again.
+    window.addEventListener("pageshow", function () { delete form.dataset.sent; }, { once: true });
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (document.querySelector("[data-dirty='1']")) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
+})();
