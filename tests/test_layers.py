@@ -73,3 +73,46 @@ def test_no_route_handler_runs_database_work_on_the_event_loop(app) -> None:  # 
     assert len(routes) > 40
     asynchronous = {r.path for r in routes if inspect.iscoroutinefunction(r.endpoint)}
     assert asynchronous <= {"/healthz", "/openapi.json", "/api/docs", "/docs/oauth2-redirect"}, asynchronous
+
+
+# The use cases that run before there is an actor (sign-in, sessions, tokens, kiosk links, the console's
+# first look at a database): they go through `before_actor()`; every other one through `unit()`.
+BEFORE_ACTOR = {
+    "auth.py": {
+        "sign_in",
+        "sign_out",
+        "check_code",
+        "current_code",
+        "begin_enrollment",
+        "current_session",
+        "actor_for_token",
+        "_audit",
+    },
+    "clinics.py": {"clinic_count", "first_clinic"},
+    "demo.py": {"demo_present"},
+    "kiosk.py": {"view", "submit", "_session"},
+}
+# Modules that handle the database itself rather than records: backup and restore copy the file (under an
+# authorised unit), the audit writer commits reads' audit events, `database` describes the connection.
+DATABASE_ITSELF = {"backup.py", "audit_writer.py", "database.py", "context.py"}
+
+
+def test_only_unit_and_before_actor_reach_the_database() -> None:
+    import ast
+
+    for layer in ("services", "web", "cli", "reports"):
+        for path in (SRC / layer).rglob("*.py"):
+            if layer == "services" and path.name in DATABASE_ITSELF:
+                continue
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+                    assert not (node.value.attr == "db" and node.attr in ("transaction", "read", "engine")), (
+                        f"{path}:{node.lineno} opens the database itself; use unit() (or before_actor())"
+                    )
+            for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+                calls = {c.func.id for c in ast.walk(fn) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
+                if "before_actor" in calls:
+                    assert fn.name in BEFORE_ACTOR.get(path.name, set()), (
+                        f"{path.name}:{fn.name} runs before an actor exists; if it must, list it in BEFORE_ACTOR"
+                    )

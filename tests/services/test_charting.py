@@ -132,3 +132,27 @@ def test_follow_up_offers_last_visits_findings_to_confirm_never_copies(app: App,
     assert saved.suggestions == []
     assert "Leg length, prone: short right, 5 mm → short right, 2 mm" in saved.changes
     assert "pain 6/10 → 3/10" in saved.changes
+
+
+def test_the_signed_note_carries_the_intake_screen_and_readings(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    doc = full_record()
+    doc["intake"] |= {"plan.frequency-duration": "2 a week for 4 weeks", "plan.goals": "Sit through a workday"}
+    charting.save_record(app, c.actor("clinician"), v.id, doc, 0)
+    signed = charting.sign(app, c.actor("clinician"), v.id, None).visit["note"]
+    # The S/O/A/P the clinician wrote leave these out; the signed text carries them.
+    for line in (
+        "Complaint and the symptoms causing the visit: Low back pain after gardening.",
+        "Visit frequency and duration (e.g. 2 a week for 4 weeks): 2 a week for 4 weeks.",
+        "Goals: Sit through a workday.",
+        "Consent to examination and care: given in writing.",
+        "BP 124/78 mmHg (elevated), pulse 70.",
+        "Safety screen: no red flags or contraindications recorded.",
+    ):
+        assert line in signed, line
+    # Composed from the record, nothing is said twice.
+    v2 = factories.visit(app, c, _p.id, kind="new-patient")
+    charting.save_record(app, c.actor("clinician"), v2.id, doc, 0)
+    composed = charting.act(app, c.actor("clinician"), v2.id, "compose", {}, None)
+    note = charting.sign(app, c.actor("clinician"), v2.id, composed.revision).visit["note"]
+    assert note.count("BP 124/78 mmHg") == 1 and "Record at signing:" not in note

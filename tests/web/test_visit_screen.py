@@ -177,3 +177,42 @@ def test_outcomes_on_the_chart(app: App) -> None:
     row = web.html(client.get(f"/patients/{v.patient_id}")).select_one("#outcomes tbody tr")
     cells = [td.text.strip() for td in row.select("td")]
     assert cells[0] == "Neck Disability Index" and cells[1] == "2" and cells[3] == "-40" and cells[4] == "reached"
+
+
+def test_an_amendment_corrects_a_side_and_a_code_and_each_version_opens_with_its_diff(app: App) -> None:
+    c, v, client = _setup(app)
+    charting.save_record(app, c.actor("clinician"), v.id, factories.full_record(), 0)
+    signed = charting.sign(app, c.actor("clinician"), v.id, None)
+    page = web.html(client.get(f"/visits/{v.id}"))
+    assert page.select_one("#amend-category-side option[selected]").text == "right"
+    heel = next(i for i, f in enumerate(signed.document["findings"]) if f["code"] == "heel-tension")
+    form = {
+        "csrf_token": web.csrf(client),
+        "rev": str(signed.revision),
+        "reason": "Side charted wrong: the heel tension and the category were left",
+        "category": "1",
+        "category_side": "left",
+        f"side.{heel}": "left",
+        "diagnoses": "M54.50",
+        "spinal_regions.sent": "1",
+        "spinal_regions": "pelvic",
+        "extraspinal_regions.sent": "1",
+    }
+    r = client.post(f"/visits/{v.id}/amend", data=form)
+    assert r.status_code in (200, 303)
+    amended = charting.open_record(app, c.actor("clinician"), v.id)
+    assert amended.visit["status"] == "amended" and amended.document["confirmed_category"]["side"] == "left"
+    assert amended.document["diagnoses"] == [{"code": "M54.50"}]
+    versions = [h["revision"] for h in amended.history]
+    diff = web.html(client.get(f"/visits/{v.id}/versions/{versions[-1]}"))
+    removed = [li.text for li in diff.select("#diff li.removed")]
+    added = [li.text for li in diff.select("#diff li.added")]
+    assert any("Category: 1 right" in x for x in removed) and any("Category: 1 left" in x for x in added)
+    assert any("M54.50" in x for x in added)
+    # The version as first signed is still there, unchanged.
+    first = web.html(client.get(f"/visits/{v.id}/versions/{versions[0]}"))
+    assert "Category: 1 right" in first.select_one("#record-lines").text
+    # A code that is not ICD-10-CM is refused beside its field, and nothing is signed.
+    bad = client.post(f"/visits/{v.id}/amend", data={**form, "diagnoses": "M54.5", "rev": str(amended.revision)})
+    assert bad.status_code == 422 and "diagnoses" in bad.text
+    assert charting.open_record(app, c.actor("clinician"), v.id).revision == amended.revision

@@ -508,3 +508,16 @@ def record_lines(doc: dict[str, Any], assessment: dict[str, Any], names: Mapping
     icd = [c["code"] for c in codes.get("icd10") or []] + [d["code"] for d in doc.get("diagnoses") or []]
     lines.append("ICD-10-CM: " + (", ".join(icd) or "—"))
     return lines
+
+
+def record_appendix(doc: dict[str, Any], assessment: dict[str, Any]) -> list[str]:
+    """What a signed note must carry beside its S/O/A/P text, each as a sentence (see compose_note)."""
+    consent = str((doc.get("intake") or {}).get("consent", "")).strip()
+    return [
+        *intake_lines(doc, HISTORY_KEYS),
+        *intake_lines(doc, PLAN_KEYS),
+        *([f"Consent to examination and care: {consent.rstrip('.')}."] if consent else []),
+        *bp_lines(doc),
+        *screen_lines(assessment),
+        *decision_lines(doc),
+    ]

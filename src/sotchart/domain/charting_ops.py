@@ -432,3 +432,45 @@ def _current_text(d: dict[str, Any], name: str) -> str:
     if name.startswith("intake."):
         return str((d.get("intake") or {}).get(name.removeprefix("intake.")) or "")
     return ""
+
+
+def amendment(doc: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
+    """A signed record with the parts an amendment form may correct: the note, the category and its side,
+    a finding's side, the regions treated, the secondary codes, the payer and care type. What the form does
+    not send stays as signed; the engine and the signing checks judge the result like any signature."""
+    d = copy.deepcopy(doc)
+    note = d.setdefault("note", {})
+    for s in ("S", "O", "A", "P"):
+        if s in form:
+            note[s] = form[s]
+    if "category" in form:
+        category = _int("category", form["category"])
+        side = form.get("category_side") or None
+        d["confirmed_category"] = None if category is None else {"category": category, "side": side}
+    for i, f in enumerate(d.get("findings") or []):
+        key = f"side.{i}"
+        if key in form:
+            side = form[key].strip()
+            if side:
+                f["side"] = side
+            else:
+                f.pop("side", None)
+            f.pop("carried", None)
+    t = d.setdefault("treatment", {})
+    for name in ("spinal_regions", "extraspinal_regions"):
+        if f"{name}.sent" in form:
+            t[name] = [c for c in form.get(name, "").split(",") if c]
+    if "diagnoses" in form:
+        codes = [c.strip().upper() for c in form["diagnoses"].replace(";", ",").split(",") if c.strip()]
+        bad = [c for c in codes if not ICD10_CODE.match(c) or c == "M54.5"]
+        if bad:
+            raise InvalidInput(
+                f"'{bad[0]}' is not an ICD-10-CM code in use.",
+                [FieldProblem("diagnoses", "Enter codes such as M54.50, S33.5XXA, separated by commas.")],
+            )
+        d["diagnoses"] = [{"code": c} for c in dict.fromkeys(codes)]
+    if "payer" in form:
+        d["payer"] = form["payer"]
+        t["care_type"] = form.get("care_type", t.get("care_type", "active"))
+        t["abn_on_file"] = form.get("abn_on_file") == "true"
+    return d

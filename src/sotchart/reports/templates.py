@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -19,6 +20,13 @@ def _date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
     return value.strftime(fmt)
 
 
+def _local(value: datetime | None, zone: str = "UTC", fmt: str = "%d %b %Y %H:%M %Z") -> str:
+    """A moment in the clinic's own time zone, with the zone's abbreviation (EST, CDT...)."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone or "UTC")).strftime(fmt)
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -28,5 +36,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["d"] = _date
+    env.filters["local"] = _local
     env.globals["version"] = __version__
     return env

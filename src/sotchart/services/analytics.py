@@ -9,7 +9,7 @@ from typing import Any
 
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, background_transaction, unit
 from sotchart.store import analytics as store
 from sotchart.store import rollups
 from sotchart.store import users as user_store
@@ -51,7 +51,7 @@ def _refresh(app: App, clinic_id: int, months: list[str]) -> None:
     """Count again the whole months changed since they were counted, one short transaction each, so a
     signing waits at most one month's count. The current month is always read from the visits."""
     for m in months:
-        with app.db.transaction() as conn:
+        with background_transaction(app) as conn:
             rollups.rebuild(conn, clinic_id, m, app.clock())
 
 

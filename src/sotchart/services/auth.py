@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sotchart.domain.errors import FieldProblem, InvalidInput, NotSignedIn
 from sotchart.domain.roles import Role
 from sotchart.services import passwords
-from sotchart.services.context import Actor, App, Unit
+from sotchart.services.context import Actor, App, Unit, before_actor
 from sotchart.store import clinics as clinic_store
 from sotchart.store import users as user_store
 
@@ -74,7 +74,7 @@ def _audit(
             action, "user", user["id"] if user else "", outcome=outcome, detail=detail
         )
         return
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         Unit(app, actor, conn, app.clock()).audit(
             action, "user", user["id"] if user else "", outcome=outcome, detail=detail
         )
@@ -86,7 +86,7 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
     if not email or not password or len(email) > 254 or len(password) > 1024:
         raise NotSignedIn(SIGN_IN_FAILED)
     now = app.clock()
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         user = user_store.by_email(conn, email)
     if user is None:
         passwords.verify(passwords.dummy_hash(), password)
@@ -95,7 +95,7 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
     locked = user["disabled_at"] is not None or (user["locked_until"] is not None and user["locked_until"] > now)
     # Verify even when locked, so a locked account answers in the same time as any other failure.
     good = passwords.verify(user["password_hash"], password)
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         u = Unit(app, Actor.console(), conn, now)
         if locked or not good:
             if not locked:
@@ -132,7 +132,7 @@ def current_session(app: App, token: str | None, address: str) -> SessionUser | 
     now = app.clock()
     s = app.settings
     # Read first, without the write lock; write only to end the session or move its idle clock.
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         sess = user_store.get_session(conn, _digest(token))
         if sess is None:
             return None
@@ -141,12 +141,12 @@ def current_session(app: App, token: str | None, address: str) -> SessionUser | 
     idle = now - sess["last_seen_at"] > timedelta(minutes=s.session_idle_minutes)
     too_old = now - sess["created_at"] > timedelta(hours=s.session_max_hours)
     if idle or too_old or user is None or user["disabled_at"] is not None:
-        with app.db.transaction() as conn:
+        with before_actor(app) as conn:
             user_store.end_session(conn, sess["id"], now)
         return None
     # Touch at most every 15 s: the idle clock stays accurate without a write per request.
     if now - sess["last_seen_at"] > timedelta(seconds=15):
-        with app.db.transaction() as conn:
+        with before_actor(app) as conn:
             user_store.touch_session(conn, sess["id"], now)
     mfa = "" if sess["mfa_passed"] else _mfa_state(app, user)
     actor = Actor(user["id"], user["clinic_id"], Role(user["role"]), user["email"], address)
@@ -157,7 +157,7 @@ def sign_out(app: App, token: str | None, address: str) -> None:
     if not token:
         return
     now = app.clock()
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         sess = user_store.get_session(conn, _digest(token))
         if sess is None:
             return
@@ -172,7 +172,7 @@ def sign_out(app: App, token: str | None, address: str) -> None:
 def begin_enrollment(app: App, token: str) -> tuple[str, str]:
     """A new TOTP secret for the session's user, kept until a code from it is confirmed: (secret, otpauth URI)."""
     now = app.clock()
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         sess = user_store.get_session(conn, _digest(token))
         if sess is None:
             raise NotSignedIn("Your session has ended. Sign in again.")
@@ -190,7 +190,7 @@ def check_code(app: App, token: str, code: str, address: str) -> None:
     """Verify a six-digit code for the session (confirming enrollment on first use)."""
     now = app.clock()
     code = "".join(ch for ch in code if ch.isdigit())
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         sess = user_store.get_session(conn, _digest(token))
         if sess is None:
             raise NotSignedIn("Your session has ended. Sign in again.")
@@ -238,7 +238,7 @@ def _secret(app: App, user: dict[str, object]) -> str:
 
 def current_code(app: App, email: str) -> str:
     """The code a user's authenticator would show now (for the demo sign-in and for tests)."""
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         user = user_store.by_email(conn, email.lower())
     if not user or not user["mfa_secret"]:
         raise InvalidInput(f"{email} has no second factor set up.")
@@ -251,7 +251,7 @@ def current_code(app: App, email: str) -> str:
 def actor_for_token(app: App, token: str, address: str) -> Actor | None:
     if not token or len(token) > 200:
         return None
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         user = user_store.user_for_token(conn, _digest(token))
     if user is None or user["disabled_at"] is not None:
         return None

@@ -40,6 +40,7 @@ class VisitRecord:
     sign_problems: list[tuple[str, str]] = field(default_factory=list)
     signed_by: str = ""  # the signer's name as the clinic knows them
     alerts: list[dict[str, Any]] = field(default_factory=list)  # the patient's active alerts (latex, warfarin)
+    zone: str = "UTC"  # the clinic's time zone, for the times shown
 
 
 def _assess(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) -> dict[str, Any]:
@@ -90,6 +91,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
         ),
         signed_by=_name(u, v.get("signed_by")),
         alerts=patient_store.alerts(u.conn, p["id"]),
+        zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
     )
 
 
@@ -238,15 +240,16 @@ def _save_draft(
 
 def _check_base(v: dict[str, Any], base_revision: int | None, u: Unit | None = None) -> None:
     if base_revision is not None and base_revision != v["revision"]:
-        who = "Someone else"
+        who, when = "Someone else", f"{v['updated_at']:%H:%M} UTC"
         if u is not None:
+            when = f"{v['updated_at'].astimezone(u.app.zone(u.conn, u.actor.clinic_id)):%H:%M %Z}"
             latest = chart_store.latest(u.conn, v["id"])
             saver = user_store.get(u.conn, latest["created_by"]) if latest and latest.get("created_by") else None
             if saver is not None:
                 who = "You, in another tab," if saver["id"] == u.actor.user_id else str(saver["display_name"])
         raise StaleVersion(
             f"{who} saved this visit (now at revision {v['revision']}, you had {base_revision}) at "
-            f"{v['updated_at']:%H:%M} UTC. Your changes were not saved: copy anything you need, reload, "
+            f"{when}. Your changes were not saved: copy anything you need, reload, "
             "and enter it again."
         )
 
@@ -271,8 +274,14 @@ def record_referral(app: App, actor: Actor, visit_id: int, to: str, reason: str)
     return act(app, actor, visit_id, "referral", {"to": to, "reason": reason}, None)
 
 
-def render_note(note: dict[str, str]) -> str:
-    return "\n".join(f"{s}: {note.get(s, '').strip()}" for s in rules.NOTE_SECTIONS)
+def render_note(doc: dict[str, Any], assessment: dict[str, Any]) -> str:
+    """The signed note's text: S, O, A, P as written, then whatever of the record they leave out (the intake
+    and care plan, consent, every blood-pressure reading, the safety screen and its decisions)."""
+    note = doc.get("note") or {}
+    soap = [f"{s}: {str(note.get(s, '')).strip()}" for s in rules.NOTE_SECTIONS]
+    written = " ".join(soap)
+    record = [line for line in rules.record_appendix(doc, assessment) if line not in written]
+    return "\n".join(soap + (["Record at signing:", *record] if record else []))
 
 
 def sign(
@@ -406,7 +415,7 @@ def write_signed(
         values={
             "revision": revision,
             **status,
-            "note": render_note(doc.get("note") or {}),
+            "note": render_note(doc, assessment),
             **visit_summary(doc, assessment),
         },
         actor_id=u.actor.user_id,

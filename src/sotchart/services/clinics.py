@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action
 from sotchart.services import users
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, before_actor, unit
 from sotchart.store import clinics as clinic_store
 
 
@@ -46,11 +46,11 @@ def create_clinic_with_owner(
 
 
 def clinic_count(app: App) -> int:
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         return clinic_store.count(conn)
 
 
 def first_clinic(app: App) -> Clinic | None:
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         row = clinic_store.first(conn)
     return Clinic(row["id"], row["name"]) if row else None

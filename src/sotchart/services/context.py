@@ -114,6 +114,20 @@ class Unit:
 
 
 @contextmanager
+def before_actor(app: App, *, read: bool = False) -> Iterator[Any]:
+    """The other door, for the few use cases that run before there is an actor to authorise: checking a
+    password, a session, a token or a kiosk link, and the console's first look at an empty database. The
+    caller decides and audits; everything else goes through `unit()`. Only this module opens a connection."""
+    with app.db.read() if read else app.db.transaction() as conn:
+        yield conn
+
+
+def background_transaction(app: App) -> Any:
+    """A transaction for the process's own upkeep (counting the analytics months again): no actor, no record."""
+    return app.db.transaction()
+
+
+@contextmanager
 def unit(
     app: App, actor: Actor, action: Action, record_type: str, record_id: object = "", *, read: bool = False
 ) -> Iterator[Unit]:

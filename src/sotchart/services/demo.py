@@ -10,7 +10,7 @@ from typing import Any
 from sotchart.domain.patients import search_key
 from sotchart.domain.roles import Action
 from sotchart.services import clinics, passwords
-from sotchart.services.context import Actor, App, Unit, unit
+from sotchart.services.context import Actor, App, Unit, before_actor, unit
 from sotchart.store import patients as patient_store
 from sotchart.store import users as user_store
 from sotchart.store import visits as visit_store
@@ -292,5 +292,5 @@ def _visits(
 
 
 def demo_present(app: App) -> bool:
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         return user_store.by_email(conn, STAFF[0][0]) is not None

@@ -15,7 +15,7 @@ from sotchart.domain.questionnaires import instrument
 from sotchart.domain.questionnaires.text import FREE_TEXT, check_clinic_text
 from sotchart.domain.roles import Action, Role
 from sotchart.services import questionnaires
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, before_actor, unit
 from sotchart.settings import Settings
 from sotchart.store import kiosk as kiosk_store
 from sotchart.store import patients as patient_store
@@ -74,7 +74,7 @@ def open_kiosk(app: App, actor: Actor, patient_id: int) -> str:
 def _session(app: App, token: str) -> dict[str, Any]:
     if not token or len(token) > 100:
         raise NotFound(GONE)
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         session = kiosk_store.live(conn, _digest(token), app.clock())
     if session is None:
         raise NotFound(GONE)
@@ -84,7 +84,7 @@ def _session(app: App, token: str) -> dict[str, Any]:
 def view(app: App, token: str) -> KioskView:
     session = _session(app, token)
     texts = FREE_TEXT | clinic_text(app.settings)
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         past = q_store.for_patient(conn, clinic_id=session["clinic_id"], patient_id=session["patient_id"])
     psfs = [r for r in past if r["instrument"] == "psfs"]
     items = [{"code": c, **texts[c]} for c in session["instruments"].split(",") if c in texts]
@@ -112,7 +112,7 @@ def submit(app: App, token: str, form: dict[str, str]) -> int:
         raise InvalidInput("Some answers need a second look.", problems)
     if not ready:
         raise InvalidInput("Nothing was answered yet.", [FieldProblem("answers", "Answer at least one question.")])
-    with app.db.read() as conn:
+    with before_actor(app, read=True) as conn:
         staff = user_store.get(conn, session["opened_by"])
     actor = Actor(
         session["opened_by"],
@@ -123,7 +123,7 @@ def submit(app: App, token: str, form: dict[str, str]) -> int:
     )
     for code, answers, activities in ready:
         questionnaires.record(app, actor, session["patient_id"], code, answers, activities=activities)
-    with app.db.transaction() as conn:
+    with before_actor(app) as conn:
         kiosk_store.end(conn, _digest(token), app.clock())
     return len(ready)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sotchart.domain.charting import INTAKE_FIELDS, bp_lines
+from sotchart.domain.charting_ops import amendment
 from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
 from sotchart.domain.patients import age_on
 from sotchart.domain.roles import Action, allows
@@ -20,7 +21,7 @@ from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-LIST_FIELDS = ("red_flags", "conditions", "symptoms")
+LIST_FIELDS = ("red_flags", "conditions", "symptoms", "spinal_regions", "extraspinal_regions")
 
 
 def _form_dict(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -150,8 +151,7 @@ def sign(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id:
 def amend(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
     def do(f: dict[str, str], rev: int | None) -> charting.VisitRecord:
         record = charting.open_record(app, user.actor, visit_id)
-        doc = dict(record.document)
-        doc["note"] = {s: f.get(s, doc.get("note", {}).get(s, "")) for s in ("S", "O", "A", "P")}
+        doc = amendment(record.document, f)
         return charting.amend(app, user.actor, visit_id, doc, f.get("reason", ""), rev)
 
     return _run(request, app, user, visit_id, form, do)
