@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, insert
 
+from sotchart.store.patients import same_name_and_birth
 from sotchart.store.tables import episode, patient, visit
 
 
@@ -24,17 +25,10 @@ def patient_row(
 
 def same_person(conn: Connection, clinic_id: int, family_key: str, given_key: str, birth_date: Any) -> int | None:
     """A patient of the clinic with the same name and date of birth: the patient the clinic already holds."""
-    row = conn.execute(
-        select(patient.c.id).where(
-            and_(
-                patient.c.clinic_id == clinic_id,
-                patient.c.family_key == family_key,
-                patient.c.given_key == given_key,
-                patient.c.birth_date == birth_date,
-            )
-        )
-    ).first()
-    return int(row[0]) if row else None
+    same = same_name_and_birth(
+        conn, clinic_id=clinic_id, family_key=family_key, given_key=given_key, birth_date=birth_date
+    )
+    return int(same[0]["id"]) if same else None
 
 
 def episode_row(
