@@ -164,7 +164,7 @@ def run() -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, o
                         f"recheck {code}",
                         page.locator(f"#recheck-{code}").get_by_role("button", name=label, exact=True),
                     )
-                c.click("compose note", page.get_by_role("button", name="Compose the note from the record"))
+                c.click("compose note", page.get_by_role("button", name="Compose the empty sections from the record"))
                 c.click("sign", page.get_by_role("button", name="Sign note"))
                 with contextlib.suppress(AssertionError):  # the table reports whatever status it found
                     expect(page.locator("#visit-status")).to_have_text("signed")

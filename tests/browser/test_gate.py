@@ -28,9 +28,13 @@ def open_screen(page: Page, app: App, live_server: str) -> tuple[factories.Clini
 
 
 def tick(page: Page, name: str) -> None:
-    page.locator("details.screen > summary").click()
+    screen = page.locator("details.screen")
+    if screen.get_attribute("open") is None:
+        screen.locator("summary").click()
+    expect(page.get_by_label(name, exact=True)).to_be_visible()
+    # A click, not check(): once recorded, the box leaves the list (it is listed as recorded instead).
     with page.expect_response(lambda r: r.url.endswith("/act") and r.ok):
-        page.get_by_label(name, exact=True).check()
+        page.get_by_label(name, exact=True).click()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -82,7 +86,7 @@ def test_a_red_flag_is_withdrawn_only_with_a_reason(page: Page, live_server: str
     expect(page.get_by_label("History of cancer", exact=True)).to_have_count(0)
     recorded.locator("summary", has_text="Withdraw").click()
     reason = recorded.get_by_label("Reason to withdraw history-of-cancer")
-    reason.fill("Ticked for the wrong patient")
+    reason.fill("Ticked for the wrong patient: she has never had cancer")
     reason.press("Enter")  # Enter in the box submits that form, and only that form
     expect(page.locator("#withdrawn")).to_contain_text("Ticked for the wrong patient")
     expect(page.locator("#safety-gate")).to_have_count(0)

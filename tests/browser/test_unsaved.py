@@ -45,3 +45,27 @@ def test_a_saved_field_leaves_without_asking(page: Page, live_server: str, app: 
     page.goto(f"{live_server}/today")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
     assert asked == []
+
+
+def test_two_tabs_on_one_box_keep_both_texts(page: Page, live_server: str, app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id, kind="new-patient")
+    sign_in(page, live_server, c.emails["clinician"])
+    other = page.context.new_page()
+    for tab in (page, other):
+        tab.goto(f"{live_server}/visits/{v.id}")
+    first = page.get_by_label("Subjective", exact=True)
+    first.fill("Better since Monday.")
+    with page.expect_response(lambda r: r.url.endswith("/act") and r.ok):
+        first.press("Tab")
+    second = other.get_by_label("Subjective", exact=True)
+    second.click()
+    second.press_sequentially("New tingling in the left hand.")
+    with other.expect_response(lambda r: r.url.endswith("/act")):
+        second.press("Tab")
+    # The second tab is told, and its typing is still in its box: nothing is overwritten, nothing lost.
+    expect(other.locator("#visit-message")).to_contain_text("changed elsewhere")
+    expect(other.get_by_label("Subjective", exact=True)).to_have_value("New tingling in the left hand.")
+    page.reload()
+    expect(page.get_by_label("Subjective", exact=True)).to_have_value("Better since Monday.")

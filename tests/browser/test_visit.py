@@ -96,7 +96,7 @@ def test_new_patient_then_follow_up_visit(page: Page, live_server: str, app: App
     # 6. Note: refused with the list of what is missing, then composed and signed.
     page.get_by_role("button", name="Sign note").click()
     expect(page.locator("#missing")).to_contain_text("Write the S section")
-    page.get_by_role("button", name="Compose the note from the record").click()
+    page.get_by_role("button", name="Compose the empty sections from the record").click()
     expect(page.locator("#note-O")).to_contain_text("Leg length, prone: short right")
     shot(page, "5-note")
     page.get_by_role("button", name="Sign note").click()
@@ -160,7 +160,7 @@ def test_new_patient_then_follow_up_visit(page: Page, live_server: str, app: App
     ):
         click_choice(page, code, label, recheck=True)
     expect(page.locator("#recheck-summary")).to_contain_text("5 resolved")
-    page.get_by_role("button", name="Compose the note from the record").click()
+    page.get_by_role("button", name="Compose the empty sections from the record").click()
     expect(page.locator("#note-A")).to_contain_text("Leg length, prone: short right → short left")
     page.get_by_role("button", name="Sign note").click()
     expect(page.locator("#visit-status")).to_have_text("signed")

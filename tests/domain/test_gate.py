@@ -34,7 +34,7 @@ steps = st.lists(
 
 
 def _screen(history: dict[str, list[str]]) -> dict[str, Any]:
-    return evaluate(exam(history=history), PACK)["safety"]
+    return evaluate(exam(history=history, patient={"pregnant": True}), PACK)["safety"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -55,7 +55,16 @@ def test_no_order_of_decisions_undoes_the_screen(sequence: list[tuple[str, Any]]
                 recorded += [("condition", c) for c in doc["history"]["conditions"]]
                 if recorded:
                     which, code = recorded[arg % len(recorded)]
-                    gates.withdraw(doc, g, kind=which, code=code, reason="Ticked by mistake", by="a", by_id=1, at="t")
+                    gates.withdraw(
+                        doc,
+                        g,
+                        kind=which,
+                        code=code,
+                        reason="Ticked by mistake: the patient denies it on asking again",
+                        by="a",
+                        by_id=1,
+                        at="t",
+                    )
             elif kind == "refer":
                 doc["gate"] = gates.refer(doc["gate"], g, to="GP", reason="Please assess", by="a", by_id=1, at="t")
             elif kind == "override":

@@ -152,7 +152,15 @@ def test_the_signed_note_carries_the_intake_screen_and_readings(app: App, settin
         assert line in signed, line
     # Composed from the record, nothing is said twice.
     v2 = factories.visit(app, c, _p.id, kind="new-patient")
-    charting.save_record(app, c.actor("clinician"), v2.id, doc, 0)
+    charting.save_record(app, c.actor("clinician"), v2.id, {**doc, "note": {s: "" for s in "SOAP"}}, 0)
     composed = charting.act(app, c.actor("clinician"), v2.id, "compose", {}, None)
     note = charting.sign(app, c.actor("clinician"), v2.id, composed.revision).visit["note"]
     assert note.count("BP 124/78 mmHg") == 1 and "Record at signing:" not in note
+
+
+def test_composing_fills_only_the_empty_sections(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    doc = full_record(note={"S": "Typed by the clinician.", "O": "", "A": "", "P": ""})
+    charting.save_record(app, c.actor("clinician"), v.id, doc, 0)
+    note = charting.act(app, c.actor("clinician"), v.id, "compose", {}, None).document["note"]
+    assert note["S"] == "Typed by the clinician." and "BP 124/78" in note["O"] and note["P"]

@@ -28,6 +28,13 @@ def act(app: App, c: Any, v: Any, op: str, role: str = "clinician", **form: str)
     return charting.act(app, c.actor(role), v.id, op, form, None)
 
 
+def compose(app: App, c: Any, v: Any) -> charting.VisitRecord:
+    """Compose the note afresh: emptied first, since composing never replaces what was written."""
+    for section in "SOAP":
+        act(app, c, v, "text", name=section, value="")
+    return act(app, c, v, "compose")
+
+
 def test_an_emergency_stays_closed_after_the_referral(app: App, setting) -> None:  # type: ignore[no-untyped-def]
     c, _p, v = setting
     charting.save_record(app, c.actor("clinician"), v.id, untreated(), 0)
@@ -86,13 +93,19 @@ def test_unticking_a_red_flag_does_not_reopen_the_gate(app: App, setting) -> Non
     with pytest.raises(InvalidInput):
         act(app, c, v, "withdraw-flag", kind="red_flag", code="history-of-cancer", reason="no")
     record = act(
-        app, c, v, "withdraw-flag", kind="red_flag", code="history-of-cancer", reason="Ticked for the wrong patient"
+        app,
+        c,
+        v,
+        "withdraw-flag",
+        kind="red_flag",
+        code="history-of-cancer",
+        reason="Ticked for the wrong patient: she has never had cancer",
     )
     assert record.document["history"]["red_flags"] == [] and not record.gate.blocked
     withdrawn = record.document["gate"]["withdrawn"]
-    assert withdrawn[0]["code"] == "history-of-cancer" and withdrawn[0]["reason"] == "Ticked for the wrong patient"
-    composed = act(app, c, v, "compose")
-    assert "history-of-cancer withdrawn" in composed.document["note"]["P"]
+    assert withdrawn[0]["code"] == "history-of-cancer" and withdrawn[0]["reason"].startswith("Ticked for the wrong")
+    composed = compose(app, c, v)
+    assert "Red flag withdrawn: History of cancer (Malignancy), by" in composed.document["note"]["P"]
 
 
 def test_cauda_equina_as_a_condition_is_an_emergency(app: App, setting) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +161,7 @@ def test_blood_pressure_rechecks_are_kept_as_a_series(app: App, setting) -> None
     assert [r["systolic"] for r in record.document["vitals"]["rechecks"]] == [176]
     # The newest reading is the one judged; the gate opens by the screen itself, not by an overwrite.
     assert record.assessment["blood_pressure"]["systolic"] == 176 and not record.gate.blocked
-    composed = act(app, c, v, "compose").document["note"]["O"]
+    composed = compose(app, c, v).document["note"]["O"]
     assert "BP 192/104 mmHg (hypertensive crisis)" in composed and "Rechecked after rest" in composed
     assert "176/98" in composed
 

@@ -58,7 +58,7 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
 
     letter = _text(client.get(f"/visits/{v.id}/referral.pdf").content)
     assert "Dr Ahmed, general practice" in letter and "please assess before further care" in letter
-    assert "severe blood pressure" in letter
+    assert "186/96 mmHg (hypertensive crisis)" in letter and "refer before treatment" not in letter
     # The letter states the care the record shows, not a stock sentence.
     assert "Blocking: iliac-crest left." in letter and "No spinal manipulation" not in letter
 

@@ -59,7 +59,7 @@ def test_unknown_block_site_and_finding_on_a_signed_note(app: App) -> None:
     )
     rev = charting.sign(app, c.actor("clinician"), v.id, None).revision
     locked = _act(client, v.id, rev, op="finding", code="tmj", phase="pre", choice="positive|left")
-    assert locked.status_code == 422 and "signed and locked" in locked.text
+    assert locked.status_code == 409 and "signed and locked" in locked.text
 
 
 def test_second_person_gets_a_conflict_but_one_persons_crossing_clicks_do_not(app: App) -> None:

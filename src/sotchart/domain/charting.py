@@ -301,14 +301,21 @@ PLAN_KEYS = tuple(k for k, _ in INTAKE_FIELDS if k.startswith("plan."))
 
 
 def compose_note(
-    doc: dict[str, Any], assessment: dict[str, Any], changes: list[str], names: Mapping[str, str] | None = None
+    doc: dict[str, Any],
+    assessment: dict[str, Any],
+    changes: list[str],
+    names: Mapping[str, str] | None = None,
+    complaint: str = "",
 ) -> dict[str, str]:
     """A SOAP draft in plain clinical sentences from the structured record, with the pack's names for the
     indicators; the clinician edits it before signing. It says only what the record holds."""
     names = names or {}
     pre = [f for f in doc.get("findings") or [] if is_positive(f, "pre")]
     s_parts = [str(doc.get("subjective", "")).strip()] if str(doc.get("subjective", "")).strip() else []
-    s_parts += intake_lines(doc, HISTORY_KEYS)
+    history = intake_lines(doc, HISTORY_KEYS)
+    if complaint.strip() and not str((doc.get("intake") or {}).get("history.symptoms", "")).strip():
+        s_parts.insert(0, f"Complaint: {complaint.strip().rstrip('.')}.")
+    s_parts += history
     if doc.get("pain") is not None:
         s_parts.append(f"Pain {doc['pain']}/10 (NRS).")
     o = [*bp_lines(doc), *screen_lines(assessment)]
@@ -373,7 +380,9 @@ def sign_problems(
         out.append(("gate", "Treatment is recorded while the safety gate is closed. " + g.next_step))
     if g.state == gates.GateState.EMERGENCY:
         out.append(("gate", "Record the emergency referral before signing."))
-    if not any(f.get("phase") == "pre" for f in doc.get("findings") or []):
+    referred_only = bool((doc.get("gate") or {}).get("referral")) and not treatment_recorded(doc)
+    if not referred_only and not any(f.get("phase") == "pre" for f in doc.get("findings") or []):
+        # A visit that ended in a referral, with no care given, needs no SOT examination to be signed.
         out.append(("findings", "Record the pre-treatment indicators."))
     if treatment_recorded(doc) and not any(f.get("phase") == "post" for f in doc.get("findings") or []):
         out.append(("recheck", "Recheck the indicators after treatment."))
@@ -450,8 +459,9 @@ def decision_lines(doc: dict[str, Any]) -> list[str]:
     g = doc.get("gate") or {}
     out = []
     for w in g.get("withdrawn") or []:
+        what = w.get("label") or w["code"]
         out.append(
-            f"{w['kind'].replace('_', ' ').capitalize()} {w['code']} withdrawn by {w.get('by', '')}: {w['reason']}."
+            f"{w['kind'].replace('_', ' ').capitalize()} withdrawn: {what}, by {w.get('by', '')}: {w['reason']}."
         )
     if g.get("referral"):
         r = g["referral"]
@@ -521,3 +531,11 @@ def record_appendix(doc: dict[str, Any], assessment: dict[str, Any]) -> list[str
         *screen_lines(assessment),
         *decision_lines(doc),
     ]
+
+
+def referral_findings(assessment: dict[str, Any]) -> list[str]:
+    """What a referral letter reports from the screen: the findings that hold treatment, in the screen's
+    words; blood pressure is reported by its readings (bp_lines), not by the screen's instruction to the
+    clinician, and findings that only call for caution stay in the record."""
+    flags = (assessment.get("safety") or {}).get("flags") or []
+    return [str(f["reason"]) for f in flags if f.get("action") in gates.HOLDING and f.get("group") != "blood-pressure"]

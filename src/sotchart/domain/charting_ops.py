@@ -37,6 +37,7 @@ class Context:
     by_id: int | None = None
     at: str = ""
     names: Mapping[str, str] = field(default_factory=dict)  # the pack's indicator names, for the note
+    complaint: str = ""  # the visit's complaint, for the note
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,14 @@ def _withdraw(d: dict[str, Any], ctx: Context) -> None:
         by=ctx.by,
         by_id=ctx.by_id,
         at=ctx.at,
+        label=_flag_label(ctx, ctx.form.get("code", "")),
     )
+
+
+def _flag_label(ctx: Context, code: str) -> str:
+    """The screen's own words for a recorded finding, so the note names it rather than its code."""
+    flags = (ctx.assessment.get("safety") or {}).get("flags") or []
+    return next((str(f["reason"]) for f in flags if f["code"] == code), code)
 
 
 @op("referral", decision=True)
@@ -226,9 +234,21 @@ def _confirm_override(d: dict[str, Any], ctx: Context) -> None:
     d["gate"] = gates.confirm_override(d.get("gate") or gates.empty(), ctx.gate, by=ctx.by, by_id=ctx.by_id, at=ctx.at)
 
 
+CONSENT_WAYS = ("verbally", "in writing", "verbally and in writing")
+
+
 @op("consent")
 def _consent(d: dict[str, Any], ctx: Context) -> None:
-    d.setdefault("intake", {})["consent"] = ctx.form.get("consent", "").strip()
+    # The record says how consent was given, as the clinician chose, and when: never a stock phrase.
+    how = ctx.form.get("how", "").strip()
+    if how:
+        if how not in CONSENT_WAYS:
+            raise InvalidInput(
+                "Say how consent was given.", [FieldProblem("how", "Choose: " + ", ".join(CONSENT_WAYS))]
+            )
+        d.setdefault("intake", {})["consent"] = f"given {how}, {ctx.at[:10]}"
+    else:
+        d.setdefault("intake", {})["consent"] = ctx.form.get("consent", "").strip()
 
 
 @op("payer")
@@ -419,7 +439,12 @@ def _remove_diagnosis(d: dict[str, Any], ctx: Context) -> None:
 
 @op("compose")
 def _compose(d: dict[str, Any], ctx: Context) -> None:
-    d["note"] = compose_note(d, ctx.assessment, ctx.changes, ctx.names)
+    # Only the empty sections are composed: what the clinician wrote is never replaced by a click.
+    composed = compose_note(d, ctx.assessment, ctx.changes, ctx.names, ctx.complaint)
+    note = d.setdefault("note", {})
+    for section, text in composed.items():
+        if not str(note.get(section, "")).strip():
+            note[section] = text
 
 
 def _current_text(d: dict[str, Any], name: str) -> str:

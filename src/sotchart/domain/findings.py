@@ -65,3 +65,16 @@ def recheck_counts(findings: list[Mapping[str, Any]]) -> tuple[int, int, int]:
                 rechecked += 1
                 cleared += is_normal(after.get("value"))
     return positive, rechecked, cleared
+
+
+def indicator_counts(findings: list[Mapping[str, Any]]) -> dict[str, int | None]:
+    """The visit summary's counts: positive before, positive after (None when nothing was rechecked, so
+    an untreated visit never reads as "1 → 0"), how many were rechecked and how many were then normal."""
+    positive, rechecked, cleared = recheck_counts(findings)
+    after = [f for f in findings if f.get("phase") == "post"]
+    return {
+        "indicators_pre": positive,
+        "indicators_post": sum(1 for f in after if not is_normal(f.get("value"))) if after else None,
+        "indicators_rechecked": rechecked,
+        "indicators_cleared": cleared,
+    }

@@ -200,9 +200,19 @@ def confirm_override(decisions: dict[str, Any], gate: Gate, *, by: str, by_id: i
 
 
 def withdraw(
-    doc: dict[str, Any], gate: Gate, *, kind: str, code: str, reason: str, by: str, by_id: int | None, at: str
+    doc: dict[str, Any],
+    gate: Gate,
+    *,
+    kind: str,
+    code: str,
+    reason: str,
+    by: str,
+    by_id: int | None,
+    at: str,
+    label: str = "",
 ) -> None:
-    """Take a recorded red flag or contraindication back, with the reason kept in the record."""
+    """Take a recorded red flag or contraindication back, with the reason kept in the record. One that holds
+    treatment needs a reason of substance, as an override does: it lifts the hold as surely."""
     field = {"red_flag": "red_flags", "condition": "conditions"}.get(kind)
     history = doc.setdefault("history", {})
     if field is None or code not in (history.get(field) or []):
@@ -215,17 +225,22 @@ def withdraw(
             "If the visit itself was a mistake, mark it entered in error."
         )
     reason = reason.strip()
-    if len(reason) < WITHDRAW_MIN or len(reason) > 500:
+    least = OVERRIDE_MIN if code in gate.holding else WITHDRAW_MIN
+    if len(reason) < least or len(reason) > 500:
         raise InvalidInput(
             "Say why the finding is withdrawn.",
-            [FieldProblem("reason", f"Give a reason of {WITHDRAW_MIN} to 500 characters; it stays in the note.")],
+            [
+                FieldProblem(
+                    "reason",
+                    f"Give a reason of {least} to 500 characters (what the patient said, what you checked); "
+                    "it stays in the note.",
+                )
+            ],
         )
     history[field] = [c for c in history[field] if c != code]
     g = doc.setdefault("gate", empty())
-    g["withdrawn"] = [
-        *(g.get("withdrawn") or []),
-        _stamp({"kind": kind, "code": code, "reason": reason}, by, by_id, at),
-    ]
+    entry = {"kind": kind, "code": code, "label": label or code, "reason": reason}
+    g["withdrawn"] = [*(g.get("withdrawn") or []), _stamp(entry, by, by_id, at)]
 
 
 def check_kept(before: dict[str, Any], after: dict[str, Any], *, reading_held: bool = False) -> None:

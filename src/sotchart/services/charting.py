@@ -11,7 +11,7 @@ from sotchart.domain import charting as rules
 from sotchart.domain import charting_ops as ops
 from sotchart.domain import gate as gates
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
-from sotchart.domain.findings import is_positive, recheck_counts
+from sotchart.domain.findings import indicator_counts
 from sotchart.domain.patients import age_on
 from sotchart.domain.protocol.engine import evaluate
 from sotchart.domain.roles import Action
@@ -120,17 +120,12 @@ def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:
 
 def visit_summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, Any]:
     cat = doc.get("confirmed_category") or {}
-    findings = doc.get("findings") or []
-    _positive, rechecked, cleared = recheck_counts(findings)
     return {
         "category": cat.get("category"),
         "category_side": cat.get("side"),
         "pain": doc.get("pain"),
         "safety_action": assessment["safety"]["action"],
-        "indicators_pre": sum(1 for f in findings if is_positive(f, "pre")),
-        "indicators_post": sum(1 for f in findings if is_positive(f, "post")),
-        "indicators_rechecked": rechecked,
-        "indicators_cleared": cleared,
+        **indicator_counts(doc.get("findings") or []),
     }
 
 
@@ -162,6 +157,7 @@ def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], ba
             by_id=actor.user_id,
             at=u.now.isoformat(),
             names=indicator_names(app),
+            complaint=str(v.get("complaint") or ""),
         )
         doc = ops.apply(current.document, op, ctx)
         if not action.decision:

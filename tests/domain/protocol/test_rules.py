@@ -52,7 +52,8 @@ def test_category_rule_does_not_fire_on_another_value_or_after_treatment(rule, p
 def test_each_red_flag_sets_its_groups_action(code: str, pack: ProtocolPack) -> None:
     rf = PACK.red_flags[code]
     action = PACK.safety_groups[rf.group].action
-    result = evaluate(exam(history={"red_flags": [code]}), pack)
+    pregnant = {"pregnant": True} if rf.applies_when == "pregnant" else {}
+    result = evaluate(exam(history={"red_flags": [code]}, patient=pregnant), pack)
     flag = next(f for f in result["safety"]["flags"] if f["code"] == code)
     assert flag["group"] == rf.group and flag["action"] == action and flag["source"]["title"]
     assert result["safety"]["action"] == action
@@ -290,3 +291,15 @@ def test_medicare_active_care_without_part_gets_no_at(pack: ProtocolPack) -> Non
     result = evaluate(exam(payer="medicare", treatment={"spinal_regions": ["lumbar"]}), pack)
     assert result["coding"]["cpt_spinal"] == "98940" and "AT" not in result["coding"]["modifiers"]
     assert any("PART is not met" in n for n in result["coding"]["notes"])
+
+
+def test_a_red_flag_of_pregnancy_needs_the_pregnancy(pack: ProtocolPack) -> None:
+    import pytest
+
+    from sotchart.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as e:
+        evaluate(exam(history={"red_flags": ["preeclampsia-signs"]}), pack)
+    assert e.value.problems[0].field == "history.red_flags[0]" and "pregnancy" in e.value.problems[0].message
+    pregnant = evaluate(exam(history={"red_flags": ["preeclampsia-signs"]}, patient={"pregnant": True}), pack)
+    assert "preeclampsia-signs" in {f["code"] for f in pregnant["safety"]["flags"]}

@@ -144,6 +144,9 @@ def parse_exam(data: Any, pack: ProtocolPack) -> Exam:
     _unknown(p, history, "history", ("red_flags", "conditions"))
     exam.red_flags = _codes(p, history.get("red_flags"), "history.red_flags", pack.red_flags)
     exam.conditions = _codes(p, history.get("conditions"), "history.conditions", pack.conditions)
+    for i, code in enumerate(exam.red_flags):
+        if code in pack.red_flags and pack.red_flags[code].applies_when == "pregnant" and not exam.pregnant:
+            p.add(f"history.red_flags[{i}]", f"'{code}' is a red flag of pregnancy; record the pregnancy first")
     _vitals(p, _obj(p, data.get("vitals"), "vitals"), exam, pack)
     _findings(p, data.get("findings"), exam, pack)
     _treatment(p, _obj(p, data.get("treatment"), "treatment"), exam, pack)

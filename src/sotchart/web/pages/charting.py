@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sotchart.domain.charting import INTAKE_FIELDS, bp_lines
+from sotchart.domain.charting import INTAKE_FIELDS, bp_lines, referral_findings
 from sotchart.domain.charting_ops import amendment
 from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
 from sotchart.domain.patients import age_on
@@ -58,6 +58,7 @@ def _page(
         "marks": visit_view.block_marks((record.document.get("treatment") or {}).get("blocks") or [], position),
         "position": position,
         "bp_lines": bp_lines(record.document),
+        "letter_findings": referral_findings(record.assessment),
         "user_id": user.actor.user_id,
         "age": age_on(record.patient["birth_date"], record.visit["visit_date"]),
         "describe": visit_view.describe,
@@ -99,8 +100,10 @@ def _run(request: Request, app, user, visit_id: int, raw, action) -> Response:  
     except StaleVersion as e:
         return _page(request, app, user, charting.open_record(app, user.actor, visit_id), 409, e.detail)
     except (InvalidInput, Conflict) as e:
+        # 409 for a conflict (the page keeps what was typed), 422 for a value refused (it shows what is stored).
+        status = 409 if isinstance(e, Conflict) else 422
         problems = [(p.field, p.message) for p in getattr(e, "problems", [])]
-        return _page(request, app, user, charting.open_record(app, user.actor, visit_id), 422, e.detail, problems)
+        return _page(request, app, user, charting.open_record(app, user.actor, visit_id), status, e.detail, problems)
     if request.headers.get("hx-request"):
         return _page(request, app, user, record)
     return RedirectResponse(f"/visits/{visit_id}", status_code=303)

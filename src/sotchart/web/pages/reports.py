@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from sotchart.domain.charting import bp_lines, care_lines
+from sotchart.domain.charting import bp_lines, care_lines, referral_findings
 from sotchart.domain.errors import Conflict
 from sotchart.domain.findings import is_positive
 from sotchart.reports.chart import progress_pdf
@@ -66,6 +66,7 @@ def referral(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
         a=r.assessment,
         bp=bp_lines(r.document),
         care=care_lines(r.document),
+        findings=referral_findings(r.assessment),
     )
     return _pdf(pdf, f"referral-{r.visit['visit_date']}.pdf")
 

@@ -12,7 +12,9 @@
     window.Idiomorph.defaults.ignoreActiveValue = true;
     window.Idiomorph.defaults.callbacks.beforeNodeMorphed = function (oldNode) {
       if (oldNode.dataset && oldNode.dataset.dirty === "1") { return false; }
-      if (oldNode.tagName === "FORM" && oldNode.querySelector("[data-dirty='1']")) { return false; }
+      // A text box's form also keeps its hidden "base" (the text the box was opened with) while typed in.
+      if (oldNode.tagName === "FORM" && oldNode.querySelector("input[name='base']") &&
+          oldNode.querySelector("[data-dirty='1']")) { return false; }
       return true;
     };
     // A section the clinician opened stays open when the visit is drawn again after a save.
@@ -39,9 +41,19 @@
     return parts.join("&");
   }
   var lastKey = null;
+  var lastForm = null;
   document.addEventListener("htmx:beforeRequest", function (e) {
     var elt = e.detail.elt;
-    if (elt && elt.tagName === "FORM") { lastKey = formKey(elt); }
+    if (elt && elt.tagName === "FORM") { lastKey = formKey(elt); lastForm = elt; }
+  });
+  // A conflict (409: another tab or person changed the box) keeps what was typed in the box, so nothing is
+  // lost; a value refused (422) shows what is stored, beside the message that says why.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr && e.detail.xhr.status === 409 && lastForm) {
+      lastForm.querySelectorAll("textarea, input[type=text], input:not([type])").forEach(function (el) {
+        el.dataset.dirty = "1";
+      });
+    }
   });
   document.addEventListener("htmx:afterSettle", function () {
     var msg = document.getElementById("visit-message");
@@ -54,8 +66,8 @@
         break;
       }
     }
-    msg.scrollIntoView({ block: "center" });
-    msg.focus({ preventScroll: true });
+    // Into view, but the focus stays where the clinician is typing.
+    msg.scrollIntoView({ block: "nearest" });
   });
 
   // A tap made after the session ended is kept in this tab, and offered again once signed back in.

@@ -16,7 +16,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from sotchart.domain.findings import identity_key, is_positive, recheck_counts
+from sotchart.domain.findings import identity_key, indicator_counts
 from sotchart.store.migrations_guards import append_only, drop_append_only
 
 revision = "0008"
@@ -84,15 +84,14 @@ def _recount_summaries(conn: sa.Connection) -> None:
             return
         values = []
         for r in rows:
-            findings = json.loads(r.document).get("findings") or []
-            _positive, rechecked, cleared = recheck_counts(findings)
+            counts = indicator_counts(json.loads(r.document).get("findings") or [])
             values.append(
                 {
                     "vid": r.id,
-                    "pre": sum(1 for x in findings if is_positive(x, "pre")),
-                    "post": sum(1 for x in findings if is_positive(x, "post")),
-                    "rechecked": rechecked,
-                    "cleared": cleared,
+                    "pre": counts["indicators_pre"],
+                    "post": counts["indicators_post"],
+                    "rechecked": counts["indicators_rechecked"],
+                    "cleared": counts["indicators_cleared"],
                 }
             )
         conn.execute(
