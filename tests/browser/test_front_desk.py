@@ -77,3 +77,26 @@ def test_long_chart_pages_older_visits(page: Page, live_server: str, app: App) -
     page.screenshot(path=str(SHOTS / "chart.png"), full_page=True)
     page.get_by_role("link", name="Older visits").click()
     expect(rows).to_have_count(60)
+
+
+def test_a_double_click_on_register_makes_one_patient(page: Page, live_server: str, app: App) -> None:
+    from sotchart.services import patients
+
+    c = factories.clinic_with_staff(app)
+    sign_in(page, live_server, c.emails["assistant"])
+    page.goto(f"{live_server}/patients/new")
+    page.get_by_label("Family name").fill("Doubletap")
+    page.get_by_label("Given name").fill("Quinn")
+    page.get_by_label("Date of birth").fill("1971-06-30")
+    page.get_by_role("button", name="Register patient").dblclick()
+    expect(page.get_by_role("heading", name="Doubletap, Quinn")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    found = patients.search_patients(app, c.actor("assistant"), patients.SearchQuery(text="Doubletap"))
+    assert len(found) == 1
+    # Registering the same person again asks first, naming the chart.
+    page.goto(f"{live_server}/patients/new")
+    page.get_by_label("Family name").fill("Doubletap")
+    page.get_by_label("Given name").fill("Quinn")
+    page.get_by_label("Date of birth").fill("1971-06-30")
+    page.get_by_role("button", name="Register patient").click()
+    expect(page.locator("#possible-duplicate")).to_contain_text("Already registered as chart")

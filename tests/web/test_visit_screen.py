@@ -216,3 +216,33 @@ def test_an_amendment_corrects_a_side_and_a_code_and_each_version_opens_with_its
     bad = client.post(f"/visits/{v.id}/amend", data={**form, "diagnoses": "M54.5", "rev": str(amended.revision)})
     assert bad.status_code == 422 and "diagnoses" in bad.text
     assert charting.open_record(app, c.actor("clinician"), v.id).revision == amended.revision
+
+
+def test_category_two_is_blocked_supine_and_the_summary_says_so(app: App) -> None:
+    c, v, client = _setup(app)
+    _act(client, v.id, 0, op="confirm-category", category="2", side="left")
+    # No sourced template for Category II: the position comes from its source (supine), and can be set.
+    page = web.html(_act(client, v.id, 1, op="add-block", site="asis", side="left"))
+    assert page.select_one("select[name=position] option[selected]").text == "supine"
+    _act(client, v.id, 2, op="position", position="supine")
+    record = charting.open_record(app, c.actor("clinician"), v.id)
+    assert record.document["treatment"]["position"] == "supine"
+    bad = _act(client, v.id, record.revision, op="position", position="sideways")
+    assert bad.status_code == 422 and "prone, supine or seated" in bad.text
+
+
+def test_the_signed_note_names_its_signer_and_can_be_marked_entered_in_error(app: App) -> None:
+    c, v, client = _setup(app)
+    charting.save_record(app, c.actor("clinician"), v.id, factories.full_record(), 0)
+    charting.sign(app, c.actor("clinician"), v.id, None)
+    page = web.html(client.get(f"/visits/{v.id}"))
+    assert page.select_one("#signed-by").text.startswith("Clinician ")
+    assert page.select_one("#signed-intake") is not None
+    form = page.select_one("#entered-in-error form")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[name]")} | {
+        "reason": "Charted on the wrong patient"
+    }
+    r = client.post(form["action"], data=data)
+    assert r.status_code in (200, 303)
+    after = web.html(client.get(f"/visits/{v.id}"))
+    assert "Charted on the wrong patient" in after.select_one("#eie-note").text
