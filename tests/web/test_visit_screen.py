@@ -246,3 +246,13 @@ def test_the_signed_note_names_its_signer_and_can_be_marked_entered_in_error(app
     assert r.status_code in (200, 303)
     after = web.html(client.get(f"/visits/{v.id}"))
     assert "Charted on the wrong patient" in after.select_one("#eie-note").text
+
+
+def test_the_charts_alerts_are_shown_where_the_screen_is_taken(app: App) -> None:
+    from sotchart.services import patients
+
+    c, v, client = _setup(app)
+    patients.add_alert(app, c.actor("assistant"), v.patient_id, "safety", "Anticoagulant therapy (warfarin)")
+    page = web.html(client.get(f"/visits/{v.id}"))
+    assert "warfarin" in page.select_one("#chart-alerts").text
+    assert "warfarin" in page.select_one("#patient-banner").text
