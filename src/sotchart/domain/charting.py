@@ -296,6 +296,13 @@ def intake_lines(doc: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     return out
 
 
+def consent_lines(doc: dict[str, Any]) -> list[str]:
+    """The consent the intake records, as the note's sentence (one spelling, so the signed text can tell
+    whether the S/O/A/P already say it)."""
+    consent = str((doc.get("intake") or {}).get("consent", "")).strip()
+    return [f"Consent to examination and care: {consent.rstrip('.')}."] if consent else []
+
+
 HISTORY_KEYS = tuple(k for k, _ in INTAKE_FIELDS if k.startswith("history."))
 PLAN_KEYS = tuple(k for k, _ in INTAKE_FIELDS if k.startswith("plan."))
 
@@ -345,10 +352,7 @@ def compose_note(
             + (f"; {codes['cpt_extraspinal']}" if codes.get("cpt_extraspinal") else "")
             + "."
         )
-    plan += intake_lines(doc, PLAN_KEYS)
-    consent = str((doc.get("intake") or {}).get("consent", "")).strip()
-    if consent:
-        plan.append(f"Consent to examination and care: {consent.rstrip('.')}.")
+    plan += [*intake_lines(doc, PLAN_KEYS), *consent_lines(doc)]
     return {"S": " ".join(s_parts), "O": " ".join(o), "A": " ".join(a), "P": " ".join(plan)}
 
 
@@ -522,11 +526,10 @@ def record_lines(doc: dict[str, Any], assessment: dict[str, Any], names: Mapping
 
 def record_appendix(doc: dict[str, Any], assessment: dict[str, Any]) -> list[str]:
     """What a signed note must carry beside its S/O/A/P text, each as a sentence (see compose_note)."""
-    consent = str((doc.get("intake") or {}).get("consent", "")).strip()
     return [
         *intake_lines(doc, HISTORY_KEYS),
         *intake_lines(doc, PLAN_KEYS),
-        *([f"Consent to examination and care: {consent.rstrip('.')}."] if consent else []),
+        *consent_lines(doc),
         *bp_lines(doc),
         *screen_lines(assessment),
         *decision_lines(doc),

@@ -39,6 +39,11 @@ class Context:
     names: Mapping[str, str] = field(default_factory=dict)  # the pack's indicator names, for the note
     complaint: str = ""  # the visit's complaint, for the note
 
+    @property
+    def who(self) -> dict[str, Any]:
+        """Who decides and when, as every decision of the gate records it."""
+        return {"by": self.by, "by_id": self.by_id, "at": self.at}
+
 
 @dataclass(frozen=True)
 class Op:
@@ -191,10 +196,8 @@ def _withdraw(d: dict[str, Any], ctx: Context) -> None:
         kind=ctx.form.get("kind", ""),
         code=ctx.form.get("code", ""),
         reason=ctx.form.get("reason", ""),
-        by=ctx.by,
-        by_id=ctx.by_id,
-        at=ctx.at,
         label=_flag_label(ctx, ctx.form.get("code", "")),
+        **ctx.who,
     )
 
 
@@ -211,27 +214,18 @@ def _referral(d: dict[str, Any], ctx: Context) -> None:
         ctx.gate,
         to=ctx.form.get("to", ""),
         reason=ctx.form.get("reason", ""),
-        by=ctx.by,
-        by_id=ctx.by_id,
-        at=ctx.at,
+        **ctx.who,
     )
 
 
 @op("override", decision=True)
 def _override(d: dict[str, Any], ctx: Context) -> None:
-    d["gate"] = gates.override(
-        d.get("gate") or gates.empty(),
-        ctx.gate,
-        reason=ctx.form.get("reason", ""),
-        by=ctx.by,
-        by_id=ctx.by_id,
-        at=ctx.at,
-    )
+    d["gate"] = gates.override(d.get("gate") or gates.empty(), ctx.gate, reason=ctx.form.get("reason", ""), **ctx.who)
 
 
 @op("confirm-override", decision=True)
 def _confirm_override(d: dict[str, Any], ctx: Context) -> None:
-    d["gate"] = gates.confirm_override(d.get("gate") or gates.empty(), ctx.gate, by=ctx.by, by_id=ctx.by_id, at=ctx.at)
+    d["gate"] = gates.confirm_override(d.get("gate") or gates.empty(), ctx.gate, **ctx.who)
 
 
 CONSENT_WAYS = ("verbally", "in writing", "verbally and in writing")

@@ -142,6 +142,16 @@ def decide(flags: list[dict[str, Any]], decisions: dict[str, Any] | None, action
     return Gate(GateState.ON_HOLD, action, held, absolute, step)
 
 
+def _reason(text: str, *, least: int, most: int, summary: str, advice: str) -> str:
+    """A decision's reason, trimmed, of a length that can carry substance; else a message beside the field."""
+    text = text.strip()
+    if not least <= len(text) <= most:
+        raise InvalidInput(
+            summary, [FieldProblem("reason", f"Give a reason of {least} to {most} characters: {advice}")]
+        )
+    return text
+
+
 def _stamp(value: dict[str, Any], by: str, by_id: int | None, at: str) -> dict[str, Any]:
     return value | {"by": by, "by_id": by_id, "at": at}
 
@@ -172,18 +182,13 @@ def override(
         )
     if gate.state != GateState.ON_HOLD:
         raise Conflict("Nothing holds treatment now, so there is nothing to override.")
-    reason = reason.strip()
-    if len(reason) < OVERRIDE_MIN or len(reason) > 1000:
-        raise InvalidInput(
-            "Write why treatment goes ahead despite the safety finding.",
-            [
-                FieldProblem(
-                    "reason",
-                    f"Give a reason of {OVERRIDE_MIN} to 1000 characters: what you checked, what you will and "
-                    "will not treat, who was informed. It is signed and audited.",
-                )
-            ],
-        )
+    reason = _reason(
+        reason,
+        least=OVERRIDE_MIN,
+        most=1000,
+        summary="Write why treatment goes ahead despite the safety finding.",
+        advice="what you checked, what you will and will not treat, who was informed. It is signed and audited.",
+    )
     value = {"reason": reason, "flags": list(gate.holding), "absolute": list(gate.absolute)}
     return {**decisions, "override": _stamp(value, by, by_id, at)}
 
@@ -224,19 +229,13 @@ def withdraw(
             "An emergency referral is recorded for this visit; its findings stay in the record. "
             "If the visit itself was a mistake, mark it entered in error."
         )
-    reason = reason.strip()
-    least = OVERRIDE_MIN if code in gate.holding else WITHDRAW_MIN
-    if len(reason) < least or len(reason) > 500:
-        raise InvalidInput(
-            "Say why the finding is withdrawn.",
-            [
-                FieldProblem(
-                    "reason",
-                    f"Give a reason of {least} to 500 characters (what the patient said, what you checked); "
-                    "it stays in the note.",
-                )
-            ],
-        )
+    reason = _reason(
+        reason,
+        least=OVERRIDE_MIN if code in gate.holding else WITHDRAW_MIN,
+        most=500,
+        summary="Say why the finding is withdrawn.",
+        advice="what the patient said, what you checked. It stays in the note.",
+    )
     history[field] = [c for c in history[field] if c != code]
     g = doc.setdefault("gate", empty())
     entry = {"kind": kind, "code": code, "label": label or code, "reason": reason}

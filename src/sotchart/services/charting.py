@@ -69,6 +69,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
     assessment = latest["assessment"] if latest else _assess(app, doc, p, v["visit_date"])
     prev, prev_doc, unconfirmed = _carried(u, v, p, doc)
     initial = v["kind"] == "new-patient"
+    names = indicator_names(app)
     return VisitRecord(
         visit=v,
         patient=p,
@@ -77,7 +78,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
         revision=v["revision"],
         gate=rules.gate(doc, assessment),
         suggestions=unconfirmed,
-        changes=rules.changes_since(prev_doc, doc, indicator_names(app)),
+        changes=rules.changes_since(prev_doc, doc, names),
         previous=prev,
         history=chart_store.history(u.conn, v["id"]),
         sign_problems=rules.sign_problems(
@@ -87,7 +88,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
             visit_date=v["visit_date"],
             today=u.today(),
             unconfirmed=unconfirmed,
-            names=indicator_names(app),
+            names=names,
         ),
         signed_by=_name(u, v.get("signed_by")),
         alerts=patient_store.alerts(u.conn, p["id"]),
@@ -160,9 +161,11 @@ def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], ba
             complaint=str(v.get("complaint") or ""),
         )
         doc = ops.apply(current.document, op, ctx)
+        record = _save_draft(
+            app, u, v, p, rules.check_document(doc), v["revision"], detail=f"op={op}", decision=action.decision
+        )
         if not action.decision:
-            return _save_draft(app, u, v, p, rules.check_document(doc), v["revision"], detail=f"op={op}")
-        record = _save_draft(app, u, v, p, rules.check_document(doc), v["revision"], decision=True)
+            return record
         u.audit(
             DECISION_AUDIT[op],
             "visit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sotchart.domain.charting import say_result
 from sotchart.domain.findings import POINTISH, identity, is_normal
 from sotchart.domain.protocol.pack import Indicator, ProtocolPack
 from sotchart.services.charting import VisitRecord
@@ -59,14 +60,6 @@ def options(ind: Indicator, current: dict[str, Any] | None) -> list[Option]:
     return out
 
 
-def _describe(f: dict[str, Any]) -> str:
-    parts = [str(f.get("value"))]
-    for k in ("side", "location", "grade", "mm", "line", "area", "point", "level", "region"):
-        if f.get(k) is not None:
-            parts.append(f"{k} {f[k]}")
-    return " · ".join(parts)
-
-
 def panel(record: VisitRecord, pack: ProtocolPack, phase: str = "pre") -> list[tuple[str, list[Row]]]:
     findings = [f for f in record.document.get("findings") or [] if f.get("phase") == phase]
     by_code = {f["code"]: f for f in findings if f["code"] not in MULTI}
@@ -105,7 +98,7 @@ def recheck_rows(record: VisitRecord, pack: ProtocolPack) -> list[dict[str, Any]
         rows.append(
             {
                 "pre": f,
-                "label": f"{ind.name}: {_describe(f)}",
+                "label": f"{ind.name}: {say_result(f)}",
                 "ind": ind,
                 "post": current,
                 # A point finding is rechecked at its own side: one button per result, the side kept.
@@ -149,7 +142,8 @@ def block_marks(blocks: list[dict[str, Any]], position: str) -> list[dict[str, A
 
 
 def describe(f: dict[str, Any]) -> str:
-    return _describe(f)
+    """A finding as the screen shows it: the note's own words (domain.charting.say_result)."""
+    return say_result(f)
 
 
 def block_position(doc: dict[str, Any], assessment: dict[str, Any], pack: ProtocolPack) -> str:
