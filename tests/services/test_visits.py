@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from sotchart.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
-from sotchart.services import visits
+from sotchart.services import charting, visits
 from sotchart.services.context import App
 from tests import factories
 
@@ -17,7 +17,7 @@ def test_draft_edit_sign_then_locked(app: App) -> None:
     signed = visits.sign_visit(app, c.actor("clinician"), v.id, v.version)
     assert signed.status == "signed" and signed.signed_at is not None and "Better since last week" in signed.note
     with pytest.raises(Conflict, match="signed and locked"):
-        visits.update_visit(app, c.actor("clinician"), v.id, {"note": "changed"}, None)
+        visits.update_visit(app, c.actor("clinician"), v.id, {"complaint": "changed"}, None)
     assert "Better since last week" in visits.get_visit(app, c.actor("clinician"), v.id).note
 
 
@@ -45,7 +45,7 @@ def test_an_uncharted_visit_cannot_be_signed_through_the_api(app: App) -> None:
     v = factories.visit(app, c, p.id, note="S: better. O: fine. A: ok. P: same.")
     with pytest.raises(InvalidInput) as e:
         visits.sign_visit(app, c.actor("clinician"), v.id, None)
-    assert {"vitals", "findings", "pain", "note.S"} <= {p.field for p in e.value.problems}
+    assert {"vitals", "findings", "pain", "note.O"} <= {p.field for p in e.value.problems}
     assert visits.get_visit(app, c.actor("clinician"), v.id).status == "draft"
 
 
@@ -63,9 +63,16 @@ def test_stale_version_is_refused(app: App) -> None:
     c = factories.clinic_with_staff(app)
     p = factories.patient(app, c)
     v = factories.visit(app, c, p.id)
-    visits.update_visit(app, c.actor("clinician"), v.id, {"note": "first"}, v.version)
+    visits.update_visit(app, c.actor("clinician"), v.id, {"complaint": "first"}, v.version)
     with pytest.raises(StaleVersion):
-        visits.update_visit(app, c.actor("clinician"), v.id, {"note": "second"}, v.version)
+        visits.update_visit(app, c.actor("clinician"), v.id, {"complaint": "second"}, v.version)
+    # The visit's version is its one ETag: a record saved since the details were read makes them stale too.
+    fresh = visits.get_visit(app, c.actor("clinician"), v.id)
+    charting.save_record(app, c.actor("clinician"), v.id, {"pain": 3}, None)
+    with pytest.raises(StaleVersion):
+        visits.update_visit(app, c.actor("clinician"), v.id, {"complaint": "third"}, fresh.version)
+    with pytest.raises(StaleVersion):
+        charting.save_record(app, c.actor("clinician"), v.id, {"pain": 4}, None, expected_version=fresh.version)
 
 
 def test_assistant_cannot_sign_and_other_clinic_cannot_see(app: App) -> None:

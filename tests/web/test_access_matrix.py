@@ -30,7 +30,7 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/api/v1/patients/{patient_id}/visits"): (Action.PATIENT_READ, None),
     ("POST", "/api/v1/patients/{patient_id}/visits"): (Action.VISIT_CREATE, {"complaint": "matrix"}),
     ("GET", "/api/v1/visits/{visit_id}"): (Action.PATIENT_READ, None),
-    ("PATCH", "/api/v1/visits/{visit_id}"): (Action.VISIT_UPDATE, {"note": "matrix"}),
+    ("PATCH", "/api/v1/visits/{visit_id}"): (Action.VISIT_UPDATE, {"complaint": "matrix"}),
     ("POST", "/api/v1/visits/{visit_id}/sign"): (Action.VISIT_SIGN, None),
     ("POST", "/api/v1/visits/{visit_id}/entered-in-error"): (Action.VISIT_MARK_IN_ERROR, {"reason": "matrix"}),
     ("GET", "/api/v1/visits/{visit_id}/record"): (Action.PATIENT_READ, None),

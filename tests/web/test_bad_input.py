@@ -140,7 +140,7 @@ def test_visit_of_another_clinic_is_a_plain_404(app: App, api) -> None:  # type:
     v = factories.visit(app, other, p.id, note="other clinic")
     body = _is_problem(client.get(f"/api/v1/visits/{v.id}"), 404)
     assert "other clinic" not in str(body)
-    _is_problem(client.patch(f"/api/v1/visits/{v.id}", json={"note": "hijack"}), 404)
+    _is_problem(client.patch(f"/api/v1/visits/{v.id}", json={"complaint": "hijack"}), 404)
 
 
 def test_unknown_page_is_a_finished_page_not_a_trace(app: App) -> None:

@@ -143,7 +143,10 @@ def test_record_over_the_json_api(app: App) -> None:
     api = web.client(app)
     api.headers["Authorization"] = f"Bearer {token}"
     first = api.get(f"/api/v1/visits/{v.id}/record")
-    assert first.status_code == 200 and first.headers["etag"] == '"r0"'
+    # One visit, one ETag: the record's route and the visit's route answer the same version.
+    assert first.status_code == 200 and first.headers["etag"] == api.get(f"/api/v1/visits/{v.id}").headers["etag"]
+    assert first.json()["id"] == v.id and first.json()["revision"] == 0
+    tag = first.headers["etag"]
     assert {p["field"] for p in first.json()["sign_problems"]} >= {"vitals", "pain"}
     # Both sign routes go through the one writer: nothing charted, nothing signed, and it says what is missing.
     plain = api.post(f"/api/v1/visits/{v.id}/sign")
@@ -154,18 +157,29 @@ def test_record_over_the_json_api(app: App) -> None:
         "findings": [{"code": "tmj", "phase": "pre", "value": "negative"}],
         "note": {"S": "s", "O": "o", "A": "a", "P": "p"},
     }
-    saved = api.put(f"/api/v1/visits/{v.id}/record", json=record, headers={"If-Match": '"r0"'})
+    saved = api.put(f"/api/v1/visits/{v.id}/record", json=record, headers={"If-Match": tag})
     assert saved.status_code == 200 and saved.json()["revision"] == 1
-    stale = api.put(f"/api/v1/visits/{v.id}/record", json=record, headers={"If-Match": '"r0"'})
-    assert stale.status_code == 412
+    assert saved.headers["etag"] != tag
+    stale = api.put(f"/api/v1/visits/{v.id}/record", json=record, headers={"If-Match": tag})
+    assert stale.status_code == 412 and "nothing of yours was saved" in stale.json()["detail"]
+    # The details route takes the same ETag: a record saved since makes it stale there too.
+    assert api.patch(f"/api/v1/visits/{v.id}", json={"complaint": "x"}, headers={"If-Match": tag}).status_code == 412
+    # The note lives in the record only: the details route refuses one, saying where it goes.
+    second_note = api.patch(f"/api/v1/visits/{v.id}", json={"note": "another note"})
+    assert second_note.status_code == 422 and second_note.json()["errors"][0]["field"] == "note"
+    assert "/record" in second_note.json()["errors"][0]["message"]
+    tag = saved.headers["etag"]
     bad = api.put(
         f"/api/v1/visits/{v.id}/record",
         json={**record, "vitals": {"systolic": 500, "diastolic": 70}},
-        headers={"If-Match": '"r1"'},
+        headers={"If-Match": tag},
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "vitals.systolic"
-    signed = api.post(f"/api/v1/visits/{v.id}/record/sign", headers={"If-Match": '"r1"'})
+    assert api.get(f"/api/v1/visits/{v.id}").headers["etag"] == tag, "a refused save changes nothing"
+    signed = api.post(f"/api/v1/visits/{v.id}/record/sign", headers={"If-Match": tag})
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
+    assert signed.headers["etag"] == api.get(f"/api/v1/visits/{v.id}").headers["etag"]
+    assert signed.json()["note"] == api.get(f"/api/v1/visits/{v.id}").json()["note"]
 
 
 def test_outcomes_on_the_chart(app: App) -> None:

@@ -130,12 +130,29 @@ def visit_summary(doc: dict[str, Any], assessment: dict[str, Any]) -> dict[str, 
     }
 
 
-def save_record(app: App, actor: Actor, visit_id: int, document: Any, base_revision: int | None) -> VisitRecord:
-    """Autosave: a new revision of the draft, refused (and nothing changed) when someone saved first."""
+def save_record(
+    app: App,
+    actor: Actor,
+    visit_id: int,
+    document: Any,
+    base_revision: int | None,
+    *,
+    expected_version: int | None = None,
+) -> VisitRecord:
+    """Autosave: a new revision of the draft, refused (and nothing changed) when someone saved first. The
+    screen names the revision it drew; the JSON API sends the visit's one ETag, its version."""
     doc = rules.check_document(document)
     with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
+        check_version(v, expected_version, "nothing of yours was saved")
         return _save_draft(app, u, v, p, doc, base_revision)
+
+
+def check_version(v: dict[str, Any], expected_version: int | None, outcome: str) -> None:
+    """The visit's one ETag is its version, moved by every change to it (its details, its record, its
+    signature), so a client's If-Match means the same on every route of the visit."""
+    if expected_version is not None and expected_version != v["version"]:
+        raise StaleVersion(f"This visit was changed after you opened it. Reload to see the change; {outcome}.")
 
 
 def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], base_revision: int | None) -> VisitRecord:
@@ -293,10 +310,7 @@ def sign(
         check_transition(VisitStatus(v["status"]), VisitStatus.SIGNED)
         # The field typed just before "Sign" is saved a moment earlier by the same person: that is no conflict.
         _check_crossing(u, v, base_revision)
-        if expected_version is not None and expected_version != v["version"]:
-            raise StaleVersion(
-                "This visit was changed after you opened it. Reload to see the change; nothing was signed."
-            )
+        check_version(v, expected_version, "nothing was signed")
         latest = chart_store.latest(u.conn, visit_id)
         doc = latest["document"] if latest else rules.empty_document()
         revision = write_signed(

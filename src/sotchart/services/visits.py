@@ -14,8 +14,6 @@ from sotchart.services.context import Actor, App, unit
 from sotchart.store import patients as patient_store
 from sotchart.store import visits as visit_store
 
-MAX_NOTE = 50_000
-
 
 @dataclass(frozen=True)
 class Visit:
@@ -31,6 +29,7 @@ class Visit:
     signed_at: datetime | None
     signed_by: int | None
     version: int
+    revision: int
     created_at: datetime
     created_by: int | None
     updated_at: datetime
@@ -49,13 +48,16 @@ class Visit:
             "signed_at": self.signed_at.isoformat() if self.signed_at else None,
             "signed_by": self.signed_by,
             "version": self.version,
+            "revision": self.revision,
+            "record": f"/api/v1/visits/{self.id}/record",
             "created_at": self.created_at.isoformat(),
             "created_by": self.created_by,
             "updated_at": self.updated_at.isoformat(),
         }
 
 
-def _visit(row: dict[str, Any]) -> Visit:
+def as_visit(row: dict[str, Any]) -> Visit:
+    """The visit as every route shows it; its record's routes add the clinical record to it."""
     return Visit(**{k: row[k] for k in Visit.__dataclass_fields__})
 
 
@@ -78,7 +80,16 @@ def _check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str,
         if kind not in VISIT_KINDS:
             problems.append(FieldProblem("kind", f"Choose one of: {', '.join(VISIT_KINDS)}."))
         values["kind"] = kind
-    for name, limit in (("complaint", 500), ("note", MAX_NOTE)):
+    if data.get("note"):
+        # One visit model: the note is a part of the visit's record, written and signed there, so the
+        # details routes cannot hold a second note beside it.
+        problems.append(
+            FieldProblem(
+                "note",
+                "Write the note in the visit's record: PUT /api/v1/visits/{id}/record with note.S, O, A and P.",
+            )
+        )
+    for name, limit in (("complaint", 500),):
         if name in data:
             v = data[name]
             if not isinstance(v, str):
@@ -151,7 +162,7 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
             u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values, actor_id=actor.user_id, now=u.now
         )
         u.audit("visit.create", "visit", vid, patient_id=patient_id)
-        return _visit(visit_store.get(u.conn, u.clinic_id(), vid) or {})
+        return as_visit(visit_store.get(u.conn, u.clinic_id(), vid) or {})
 
 
 def _whole(value: Any, name: str) -> int:
@@ -167,18 +178,14 @@ def get_visit(app: App, actor: Actor, visit_id: int) -> Visit:
         if row is None:
             raise NotFound("No such visit in this clinic.")
         u.audit("visit.read", "visit", visit_id, patient_id=row["patient_id"])
-        return _visit(row)
+        return as_visit(row)
 
 
 def _load_for_change(u: Any, visit_id: int, if_match: int | None) -> dict[str, Any]:
     row = visit_store.get(u.conn, u.clinic_id(), visit_id)
     if row is None:
         raise NotFound("No such visit in this clinic.")
-    if if_match is not None and if_match != row["version"]:
-        raise StaleVersion(
-            "This visit was changed by someone else after you opened it. "
-            "Reload to see their changes; nothing of yours was saved yet."
-        )
+    charting.check_version(row, if_match, "nothing of yours was saved yet")
     return row
 
 
@@ -201,14 +208,14 @@ def update_visit(app: App, actor: Actor, visit_id: int, data: dict[str, Any], if
         u.audit(
             "visit.update", "visit", visit_id, patient_id=row["patient_id"], detail="fields=" + ",".join(sorted(values))
         )
-        return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
+        return as_visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
 
 
 def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> Visit:
     """Sign through the visit's record, with the same writer and checks as the visit screen: a visit with
     nothing charted (no vitals, no safety screen, no findings) is refused with what it needs."""
     record = charting.sign(app, actor, visit_id, None, expected_version=if_match)
-    return _visit(record.visit)
+    return as_visit(record.visit)
 
 
 def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if_match: int | None) -> Visit:
@@ -232,7 +239,7 @@ def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if
         ):
             raise StaleVersion("This visit was changed by someone else at the same moment. Reload and try again.")
         u.audit("visit.entered-in-error", "visit", visit_id, patient_id=row["patient_id"])
-        return _visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
+        return as_visit(visit_store.get(u.conn, u.clinic_id(), visit_id) or {})
 
 
 def start_episode(app: App, actor: Actor, patient_id: int, complaint: str, start: str = "") -> int:

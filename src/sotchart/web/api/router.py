@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.services import patients, visits
+from sotchart.web.api.etags import IfMatch, etag, if_match
 from sotchart.web.api.schemas import (
     AlertIn,
     EnteredInErrorIn,
@@ -23,26 +22,6 @@ from sotchart.web.deps import ActorDep, AppDep
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record's number")]
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def _if_match(value: str | None) -> int | None:
-    if value is None or value.strip() == "*":
-        return None
-    m = _ETAG.match(value.strip())
-    if not m:
-        raise InvalidInput(
-            'If-Match must be the ETag from your last GET of this record, e.g. "3".',
-            [FieldProblem("If-Match", 'Send the ETag header value unchanged, e.g. "3".')],
-        )
-    return int(m.group(1))
-
-
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 @router.get("/me")
@@ -65,7 +44,7 @@ def search_patients(
 @router.post("/patients", status_code=status.HTTP_201_CREATED)
 def register_patient(app: AppDep, actor: ActorDep, body: PatientIn, response: Response) -> dict[str, Any]:
     p = patients.register_patient(app, actor, body.model_dump())
-    response.headers["ETag"] = _etag(p.version)
+    response.headers["ETag"] = etag(p.version)
     response.headers["Location"] = f"/api/v1/patients/{p.id}"
     return p.to_json()
 
@@ -79,7 +58,7 @@ def read_patient(
     before: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
     chart = patients.open_chart(app, actor, patient_id, before)
-    response.headers["ETag"] = _etag(chart.patient.version)
+    response.headers["ETag"] = etag(chart.patient.version)
     return {
         **chart.patient.to_json(),
         "alerts": [{"id": a.id, "kind": a.kind, "text": a.text} for a in chart.alerts],
@@ -89,10 +68,15 @@ def read_patient(
 
 @router.patch("/patients/{patient_id}")
 def update_patient(
-    app: AppDep, actor: ActorDep, patient_id: RecordId, body: PatientPatch, response: Response, if_match: IfMatch = None
+    app: AppDep,
+    actor: ActorDep,
+    patient_id: RecordId,
+    body: PatientPatch,
+    response: Response,
+    if_match_header: IfMatch = None,
 ) -> dict[str, Any]:
-    p = patients.update_patient(app, actor, patient_id, body.model_dump(exclude_none=True), _if_match(if_match))
-    response.headers["ETag"] = _etag(p.version)
+    p = patients.update_patient(app, actor, patient_id, body.model_dump(exclude_none=True), if_match(if_match_header))
+    response.headers["ETag"] = etag(p.version)
     return p.to_json()
 
 
@@ -134,7 +118,7 @@ def create_visit(
     app: AppDep, actor: ActorDep, patient_id: RecordId, body: VisitIn, response: Response
 ) -> dict[str, Any]:
     v = visits.create_visit(app, actor, patient_id, body.model_dump(exclude_none=True))
-    response.headers["ETag"] = _etag(v.version)
+    response.headers["ETag"] = etag(v.version)
     response.headers["Location"] = f"/api/v1/visits/{v.id}"
     return v.to_json()
 
@@ -142,25 +126,30 @@ def create_visit(
 @router.get("/visits/{visit_id}")
 def read_visit(app: AppDep, actor: ActorDep, visit_id: RecordId, response: Response) -> dict[str, Any]:
     v = visits.get_visit(app, actor, visit_id)
-    response.headers["ETag"] = _etag(v.version)
+    response.headers["ETag"] = etag(v.version)
     return v.to_json()
 
 
 @router.patch("/visits/{visit_id}")
 def update_visit(
-    app: AppDep, actor: ActorDep, visit_id: RecordId, body: VisitPatch, response: Response, if_match: IfMatch = None
+    app: AppDep,
+    actor: ActorDep,
+    visit_id: RecordId,
+    body: VisitPatch,
+    response: Response,
+    if_match_header: IfMatch = None,
 ) -> dict[str, Any]:
-    v = visits.update_visit(app, actor, visit_id, body.model_dump(exclude_none=True), _if_match(if_match))
-    response.headers["ETag"] = _etag(v.version)
+    v = visits.update_visit(app, actor, visit_id, body.model_dump(exclude_none=True), if_match(if_match_header))
+    response.headers["ETag"] = etag(v.version)
     return v.to_json()
 
 
 @router.post("/visits/{visit_id}/sign")
 def sign_visit(
-    app: AppDep, actor: ActorDep, visit_id: RecordId, response: Response, if_match: IfMatch = None
+    app: AppDep, actor: ActorDep, visit_id: RecordId, response: Response, if_match_header: IfMatch = None
 ) -> dict[str, Any]:
-    v = visits.sign_visit(app, actor, visit_id, _if_match(if_match))
-    response.headers["ETag"] = _etag(v.version)
+    v = visits.sign_visit(app, actor, visit_id, if_match(if_match_header))
+    response.headers["ETag"] = etag(v.version)
     return v.to_json()
 
 
@@ -171,8 +160,8 @@ def mark_entered_in_error(
     visit_id: RecordId,
     body: EnteredInErrorIn,
     response: Response,
-    if_match: IfMatch = None,
+    if_match_header: IfMatch = None,
 ) -> dict[str, Any]:
-    v = visits.mark_entered_in_error(app, actor, visit_id, body.reason, _if_match(if_match))
-    response.headers["ETag"] = _etag(v.version)
+    v = visits.mark_entered_in_error(app, actor, visit_id, body.reason, if_match(if_match_header))
+    response.headers["ETag"] = etag(v.version)
     return v.to_json()

@@ -50,7 +50,7 @@ class VisitIn(_Body):
     visit_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD; today when left out")
     kind: Literal["new-patient", "follow-up", "re-examination"] = "follow-up"
     complaint: str = Field("", max_length=500)
-    note: str = Field("", max_length=50_000)
+    note: str | None = Field(None, max_length=50_000, description="Not here: the note is written in the record")
     episode_id: int | None = None
 
 
@@ -58,7 +58,7 @@ class VisitPatch(_Body):
     visit_date: str | None = Field(None, max_length=10)
     kind: Literal["new-patient", "follow-up", "re-examination"] | None = None
     complaint: str | None = Field(None, max_length=500)
-    note: str | None = Field(None, max_length=50_000)
+    note: str | None = Field(None, max_length=50_000, description="Not here: the note is written in the record")
 
 
 class EnteredInErrorIn(_Body):
