@@ -33,11 +33,19 @@ def test_init_then_user_management_then_token(fresh_app: App) -> None:
         "Dr Clin",
         "--role",
         "clinician",
+        "--credentials",
+        "DC",
         SOTCHART_NEW_PASSWORD="another long passphrase",
     )
     assert r.returncode == 0, r.stderr
+    # The NPI a signed note names is checked by its check digit; a wrong one says so and changes nothing.
+    bad = cli.run(fresh_app, "user", "professional", "clin@bayview.test", "--credentials", "DC", "--npi", "1234567890")
+    assert bad.returncode == 2 and "check digit" in bad.stderr and "Traceback" not in bad.stderr
+    ok = cli.run(fresh_app, "user", "professional", "clin@bayview.test", "--credentials", "DC", "--npi", "1234567893")
+    assert ok.returncode == 0 and "NPI 1234567893" in ok.stdout, ok.stderr
     listed = cli.run(fresh_app, "user", "list")
     assert "clin@bayview.test" in listed.stdout and "owner@bayview.test" in listed.stdout
+    assert "1234567893" in listed.stdout
     token = cli.run(fresh_app, "user", "token", "clin@bayview.test", "--name", "nightly").stdout.strip()
     assert token.startswith("sot_")
     client = web.client(fresh_app)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from sotchart.cli.common import app_handle, err, fail, load_settings, out
 from sotchart.cli.protocol import evaluate, protocol_cli
@@ -134,6 +134,8 @@ def user_add(
         ),
     ],
     clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
+    credentials: Annotated[str, typer.Option(help='Shown after the name in signed notes, e.g. "DC"')] = "",
+    npi: Annotated[str, typer.Option(help="The individual NPI (10 digits)")] = "",
 ) -> None:
     """Add a staff account."""
     with app_handle() as app:
@@ -146,18 +148,39 @@ def user_add(
             role=role,
             password=password,
             clinic_id=clinic_id,
+            credentials=credentials,
+            npi=npi,
         )
         out.print(f"Added {m.email} ({m.role}) to clinic {m.clinic_id}.")
+
+
+@user_cli.command("professional")
+def user_professional(
+    email: str,
+    credentials: Annotated[str, typer.Option(help='Shown after the name in signed notes, e.g. "DC"')] = "",
+    npi: Annotated[str, typer.Option(help="The individual NPI (10 digits); empty removes it")] = "",
+) -> None:
+    """Set the credentials and NPI that the account's signed notes name."""
+    with app_handle() as app:
+        m = users.set_professional(app, Actor.console(), email, credentials=credentials, npi=npi)
+        out.print(f"{m.display_name}{', ' + m.credentials if m.credentials else ''}: NPI {m.npi or 'none'}.")
 
 
 @user_cli.command("list")
 def user_list() -> None:
     """List staff accounts."""
     with app_handle() as app:
-        t = Table("clinic", "email", "name", "role", "2nd factor", "locked")
+        # Emails and NPIs are copied from here: they never wrap; a name may.
+        t = Table("clinic", Column("email", no_wrap=True), "name", Column("NPI", no_wrap=True), "role", "2FA", "locked")
         for m in users.list_users(app, Actor.console()):
             t.add_row(
-                str(m.clinic_id), m.email, m.display_name, m.role, "yes" if m.mfa else "no", "yes" if m.locked else ""
+                str(m.clinic_id),
+                m.email,
+                f"{m.display_name}, {m.credentials}" if m.credentials else m.display_name,
+                m.npi or "",
+                m.role,
+                "yes" if m.mfa else "no",
+                "yes" if m.locked else "",
             )
         out.print(t)
 

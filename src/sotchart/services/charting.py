@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sotchart.domain import charting as rules
 from sotchart.domain import charting_ops as ops
 from sotchart.domain import gate as gates
+from sotchart.domain import signature
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.findings import indicator_counts
 from sotchart.domain.patients import age_on
@@ -90,7 +92,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
             unconfirmed=unconfirmed,
             names=names,
         ),
-        signed_by=_name(u, v.get("signed_by")),
+        signed_by=s.label() if (s := signer(u, v.get("signed_by"))) else "",
         alerts=patient_store.alerts(u.conn, p["id"]),
         zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
     )
@@ -290,14 +292,45 @@ def record_referral(app: App, actor: Actor, visit_id: int, to: str, reason: str)
     return act(app, actor, visit_id, "referral", {"to": to, "reason": reason}, None)
 
 
-def render_note(doc: dict[str, Any], assessment: dict[str, Any]) -> str:
+def render_note(doc: dict[str, Any], assessment: dict[str, Any], signed: Sequence[str] = ()) -> str:
     """The signed note's text: S, O, A, P as written, then whatever of the record they leave out (the intake
-    and care plan, consent, every blood-pressure reading, the safety screen and its decisions)."""
+    and care plan, consent, every blood-pressure reading, the safety screen and its decisions), then the
+    date of service and who signed it, when."""
     note = doc.get("note") or {}
     soap = [f"{s}: {str(note.get(s, '')).strip()}" for s in rules.NOTE_SECTIONS]
     written = " ".join(soap)
     record = [line for line in rules.record_appendix(doc, assessment) if line not in written]
-    return "\n".join(soap + (["Record at signing:", *record] if record else []))
+    return "\n".join(soap + (["Record at signing:", *record] if record else []) + list(signed))
+
+
+def signer(u: Unit, user_id: int | None) -> signature.Signer | None:
+    """The signer as the note names them: the name, credentials and NPI the clinic keeps for the account."""
+    row = user_store.get(u.conn, user_id) if user_id else None
+    if row is None:
+        return None
+    return signature.Signer(str(row["display_name"]), str(row.get("credentials") or ""), row.get("npi"))
+
+
+def _signature(
+    u: Unit, v: dict[str, Any], kind: str, reason: str, status: dict[str, Any], elsewhere: SignedElsewhere | None
+) -> list[str]:
+    zone = u.app.zone(u.conn, u.actor.clinic_id)
+    if kind == "amendment":
+        return signature.signature_lines(
+            v["visit_date"],
+            signer(u, v.get("signed_by")),
+            v["signed_at"].astimezone(zone) if v.get("signed_at") else None,
+            amended_by=signer(u, u.actor.user_id),
+            amended_at=u.now.astimezone(zone),
+            amendment_reason=reason,
+        )
+    at = status.get("signed_at")
+    return signature.signature_lines(
+        v["visit_date"],
+        signer(u, status.get("signed_by")),
+        at.astimezone(zone) if isinstance(at, datetime) else None,
+        elsewhere=elsewhere.line() if elsewhere is not None else "",
+    )
 
 
 def sign(
@@ -356,6 +389,7 @@ class SignedElsewhere:
     system: str
     signed_by: str
     signed_at: str
+    text: str = ""  # the note as it was signed there: kept word for word, never re-rendered
 
     def reason(self, problems: list[tuple[str, str]]) -> str:
         checked = (
@@ -363,9 +397,10 @@ class SignedElsewhere:
             if not problems
             else f"sotchart's checks would refuse it: {'; '.join(m for _f, m in problems)}"
         )
-        return f"Signed in {self.system} by {self.signed_by or 'unknown'} at {self.signed_at or 'unknown'}; {checked}"[
-            :2000
-        ]
+        return f"{self.line()}; {checked}"[:2000]
+
+    def line(self) -> str:
+        return f"Signed in {self.system} by {self.signed_by or 'unknown'} at {self.signed_at or 'unknown'}"
 
 
 def write_signed(
@@ -392,14 +427,15 @@ def write_signed(
         unconfirmed=_carried(u, v, p, doc)[2] if kind == "signed" else [],
         names=indicator_names(u.app),
     )
-    if elsewhere is not None:
-        kind, reason = "imported", elsewhere.reason(problems)
-    elif problems:
+    if elsewhere is None and problems:
         what = "note" if kind == "signed" else "amendment"
         raise InvalidInput(
             f"The {what} cannot be signed yet: {len(problems)} thing(s) missing.",
             [FieldProblem(f, m) for f, m in problems],
         )
+    signed = _signature(u, v, kind, reason, status, elsewhere)
+    if elsewhere is not None:
+        kind, reason = "imported", elsewhere.reason(problems)
     revision = int(v["revision"]) + 1
     chart_store.add(
         u.conn,
@@ -428,7 +464,7 @@ def write_signed(
         values={
             "revision": revision,
             **status,
-            "note": render_note(doc, assessment),
+            "note": elsewhere.text if elsewhere and elsewhere.text else render_note(doc, assessment, signed),
             **visit_summary(doc, assessment),
         },
         actor_id=u.actor.user_id,
@@ -458,6 +494,7 @@ class SignedVersion:
     previous: int | None
     diff: list[str]
     versions: list[dict[str, Any]]
+    zone: str = "UTC"
 
 
 def signed_version(app: App, actor: Actor, visit_id: int, revision: int) -> SignedVersion:
@@ -494,7 +531,7 @@ def signed_version(app: App, actor: Actor, visit_id: int, revision: int) -> Sign
                 )
                 if not d.startswith("@@")
             ][2:]
-        author = user_store.get(u.conn, rev["created_by"]) if rev.get("created_by") else None
+        author = signer(u, rev.get("created_by"))
         u.audit("visit.read", "visit", visit_id, patient_id=p["id"], detail=f"revision={revision}")
         return SignedVersion(
             visit=v,
@@ -503,11 +540,12 @@ def signed_version(app: App, actor: Actor, visit_id: int, revision: int) -> Sign
             kind=rev["kind"],
             reason=rev["reason"],
             created_at=rev["created_at"],
-            by=str(author["display_name"]) if author else "",
+            by=author.label() if author else "",
             lines=lines,
             previous=previous,
             diff=diff,
             versions=versions,
+            zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
         )
 
 

@@ -23,6 +23,9 @@ STAFF = (
     ("assistant@demo.sotchart.test", "Priya Natarajan", "assistant"),
     ("researcher@demo.sotchart.test", "Dr Ana Ribeiro", "researcher"),
 )
+# The chiropractors' credentials as their notes are signed. No NPI: a made-up number that passes the check
+# digit could be a real provider's.
+CREDENTIALS = {"owner": "DC", "clinician": "DC, CSP"}
 FAMILY = (
     "Abernathy",
     "Brennan",
@@ -87,6 +90,8 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
             )
             for e, n, r in STAFF
         ]
+        for uid, (_e, _n, r) in zip(staff_ids, STAFF, strict=True):
+            user_store.set_fields(u.conn, uid, u.now, credentials=CREDENTIALS.get(r, ""))
         clinician_ids = staff_ids[:2]
         today = u.today()
         for i in range(patients):

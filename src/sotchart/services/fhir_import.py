@@ -363,7 +363,10 @@ class _Importer:
                 "signed_by": signer_id,
             },
             elsewhere=SignedElsewhere(
-                e.get("meta", {}).get("source") or "an earlier system", signer, record["signed_at"] or ""
+                e.get("meta", {}).get("source") or "an earlier system",
+                signer,
+                record["signed_at"] or "",
+                str(record.get("note") or ""),
             ),
         )
         return vid

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sotchart.domain import signature
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from sotchart.domain.roles import Action, Role
 from sotchart.services import auth, passwords
@@ -27,6 +28,8 @@ class StaffMember:
     role: str
     mfa: bool
     locked: bool
+    credentials: str = ""
+    npi: str | None = None
 
 
 def _view(row: dict[str, Any], now: datetime) -> StaffMember:
@@ -40,6 +43,8 @@ def _view(row: dict[str, Any], now: datetime) -> StaffMember:
         str(row["role"]),
         row["mfa_enrolled_at"] is not None,
         locked,
+        str(row.get("credentials") or ""),
+        row.get("npi"),
     )
 
 
@@ -60,11 +65,31 @@ def check_new_account(email: str, display_name: str, role: str, password: str) -
         raise InvalidInput("The new account needs fixing.", problems)
 
 
+def _professional(credentials: str, npi: str) -> dict[str, Any]:
+    """How a signed note will name the person: credentials and NPI, checked before anything is written."""
+    credentials, npi = credentials.strip(), npi.strip().replace(" ", "").replace("-", "")
+    found = (signature.credentials_problem(credentials), signature.npi_problem(npi) if npi else None)
+    problems = [p for p in found if p is not None]
+    if problems:
+        raise InvalidInput("The credentials or NPI need fixing.", problems)
+    return {"credentials": credentials, "npi": npi or None}
+
+
 def add_user(
-    app: App, actor: Actor, *, email: str, display_name: str, role: str, password: str, clinic_id: int | None = None
+    app: App,
+    actor: Actor,
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    password: str,
+    clinic_id: int | None = None,
+    credentials: str = "",
+    npi: str = "",
 ) -> StaffMember:
     email = email.strip().lower()
     check_new_account(email, display_name, role, password)
+    professional = _professional(credentials, npi)
     pw_hash = passwords.hash_password(password)
     target_clinic = clinic_id if actor.role == Role.SYSTEM and clinic_id else actor.clinic_id
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
@@ -84,6 +109,7 @@ def add_user(
             password_hash=pw_hash,
             now=u.now,
         )
+        user_store.set_fields(u.conn, uid, u.now, **professional)
         u.audit("user.create", "user", uid, detail=f"role={role}")
         return _view(user_store.get(u.conn, uid) or {}, u.now)
 
@@ -119,6 +145,17 @@ def reset_mfa(app: App, actor: Actor, email: str) -> None:
         user_store.set_fields(u.conn, row["id"], u.now, mfa_secret=None, mfa_enrolled_at=None)
         user_store.end_all_sessions(u.conn, row["id"], u.now)
         u.audit("user.reset-mfa", "user", row["id"])
+
+
+def set_professional(app: App, actor: Actor, email: str, *, credentials: str, npi: str) -> StaffMember:
+    """Set the credentials and NPI a signed note names. Notes already signed keep the line they were
+    signed with: a signed note never changes."""
+    values = _professional(credentials, npi)
+    with unit(app, actor, Action.USER_MANAGE, "user") as u:
+        row = _target(u, email)
+        user_store.set_fields(u.conn, row["id"], u.now, **values)
+        u.audit("user.professional", "user", row["id"], detail=f"credentials={values['credentials']!r}")
+        return _view(user_store.get(u.conn, row["id"]) or {}, u.now)
 
 
 def change_role(app: App, actor: Actor, email: str, role: str) -> None:

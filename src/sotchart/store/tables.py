@@ -60,6 +60,9 @@ app_user = Table(
     Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False, index=True),
     Column("email", String(254), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
+    # How a signed note names its signer: "DC", "DC, DACBSP"; and the individual NPI (10 digits).
+    Column("credentials", String(60), nullable=False, server_default=""),
+    Column("npi", String(10), nullable=True),
     Column("role", String(20), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("mfa_secret", String(400), nullable=True),  # encrypted with the secret key
