@@ -105,3 +105,23 @@ def test_an_override_needs_a_reason_of_substance() -> None:
         assert e.problems[0].field == "reason" and str(gates.OVERRIDE_MIN) in e.problems[0].message
     else:
         raise AssertionError("a ten-character override was accepted")
+
+
+def test_a_referral_does_not_open_treatment_at_a_crisis_reading() -> None:
+    # sot-reference §5.4: a crisis-range pressure is a hard stop (recheck after rest, refer). A referral
+    # sends the patient for follow-up; the same reading is no safer to treat for it.
+    safety = evaluate(exam(vitals={"systolic": 192, "diastolic": 104}), PACK)["safety"]
+    assert "bp-crisis" in {f["code"] for f in safety["flags"]}
+    g = gates.decide(safety["flags"], gates.empty(), safety["action"])
+    referred = gates.refer(gates.empty(), g, to="GP", reason="Please assess the pressure", by="a", by_id=1, at="t")
+    after = gates.decide(safety["flags"], referred, safety["action"])
+    assert after.blocked and after.state == gates.GateState.ON_HOLD
+    assert "referral is recorded" in after.next_step and "lower recheck" in after.next_step
+    # The treating clinician may still decide, on the record: no guideline sets a cut-off for manipulation.
+    overridden = gates.override(referred, after, reason=REASON, by="a", by_id=1, at="t")
+    assert not gates.decide(safety["flags"], overridden, safety["action"]).blocked
+    # A red flag that refers before treatment is still lifted by its referral.
+    flag = _screen({"red_flags": ["history-of-cancer"], "conditions": []})
+    g = gates.decide(flag["flags"], gates.empty(), flag["action"])
+    lifted = gates.refer(gates.empty(), g, to="GP", reason="Please assess", by="a", by_id=1, at="t")
+    assert gates.decide(flag["flags"], lifted, flag["action"]).state == gates.GateState.REFERRED

@@ -42,6 +42,11 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
         "Dr Ahmed, general practice",
         "Blood pressure 186/96 at rest; please assess before further care",
     )
+    # The referral does not open treatment at a crisis reading; the clinician's reasoned override does.
+    assert r.gate.blocked
+    r = charting.override_gate(
+        app, c.actor("clinician"), v.id, "No symptoms; GP seeing her today; low-force pelvic blocking only, no thrust"
+    )
     r = charting.save_record(app, c.actor("clinician"), v.id, record, r.revision)
     charting.sign(app, c.actor("clinician"), v.id, r.revision)
     questionnaires.record(app, c.actor("assistant"), p.id, "nrs-pain", [7], answered_on="2026-10-01")

@@ -8,6 +8,11 @@ The rules, and why:
   closes treatment for the whole visit. It cannot be overridden, and recording the referral keeps it closed:
   AHCPR 1994 and sot-reference §5.1–5.2 say these patients need emergency referral, not manipulation.
 - A refer-before-treatment finding holds treatment until a referral or a reasoned override is recorded.
+- Blood pressure in the crisis range (ACC/AHA: >180 and/or >120) is a hard stop: recheck after rest, refer
+  (sot-reference §5.4). A referral sends the patient for follow-up of the pressure; it does not make the
+  same reading safe to treat, so it does not open treatment. A lower recheck after rest does (the reading
+  series keeps both), or an override with a reason of substance: no guideline sets a blood-pressure cut-off
+  for withholding manipulation (§5.4), so the treating clinician may decide, on the record.
 - An absolute contraindication (WHO 2005 §5.3: "absolute contraindications to spinal manipulation") is not
   lifted by a referral, and an override needs a second clinician or the owner to confirm it, as a clinic
   demands of any two-person decision; the reason must be of substance (at least OVERRIDE_MIN characters).
@@ -26,6 +31,7 @@ from typing import Any
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
 
 HOLDING = ("emergency-referral", "refer-before-treatment")
+NOT_LIFTED_BY_REFERRAL = frozenset({"bp-crisis"})
 ABSOLUTE_GROUP = "contraindication-absolute"
 OVERRIDE_MIN = 40
 WITHDRAW_MIN = 10
@@ -121,7 +127,8 @@ def decide(flags: list[dict[str, Any]], decisions: dict[str, Any] | None, action
         return Gate(GateState.OVERRIDDEN, action, held, absolute)
     if override and not absolute and _covers(override, codes):
         return Gate(GateState.OVERRIDDEN, action, held, absolute)
-    if referral and not absolute and _covers(referral, codes):
+    firm = codes & NOT_LIFTED_BY_REFERRAL
+    if referral and not absolute and not firm and _covers(referral, codes):
         return Gate(GateState.REFERRED, action, held, absolute)
     if override and absolute and _covers(override, codes):
         return Gate(
@@ -136,6 +143,12 @@ def decide(flags: list[dict[str, Any]], decisions: dict[str, Any] | None, action
         step = (
             "Absolute contraindication to manipulation (WHO 2005): refer the patient. Treatment goes ahead only "
             "with an override that a second clinician or the owner confirms."
+        )
+    elif firm:
+        step = (
+            "Blood pressure in the crisis range: recheck after 5 minutes' rest. "
+            + ("The referral is recorded; it " if referral else "A referral ")
+            + "does not open treatment at this reading. A lower recheck does, or an override with your reason."
         )
     else:
         step = "Record a referral, or an override with your reason, before treatment."
