@@ -251,6 +251,9 @@ def test_the_signed_note_names_its_signer_and_can_be_marked_entered_in_error(app
     charting.sign(app, c.actor("clinician"), v.id, None)
     page = web.html(client.get(f"/visits/{v.id}"))
     assert page.select_one("#signed-by").text.startswith("Clinician ")
+    # The screen shows the signature block as it was signed: the date of service and who signed, when.
+    block = page.select_one("#signature").text
+    assert "Date of service: " in block and "Electronically signed by Clinician " in block
     assert page.select_one("#signed-intake") is not None
     form = page.select_one("#entered-in-error form")
     data = {i["name"]: i.get("value", "") for i in form.select("input[name]")} | {

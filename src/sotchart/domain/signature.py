@@ -74,3 +74,12 @@ def signature_lines(
     if amended_by is not None and amended_at is not None:
         lines.append(f"Amended by {amended_by.label()} on {_moment(amended_at)}: {amendment_reason.strip()}")
     return lines
+
+
+def closing_lines(note: str) -> list[str]:
+    """The signature block of a signed note's text (from its date of service on), read back from the signed
+    text itself so the screen shows the words that were signed. Notes signed before the block existed have
+    none."""
+    lines = note.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Date of service: ")]
+    return lines[starts[-1] :] if starts else []

@@ -12,6 +12,7 @@ from sotchart.domain.charting_ops import amendment
 from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
 from sotchart.domain.patients import age_on
 from sotchart.domain.roles import Action, allows
+from sotchart.domain.signature import closing_lines
 from sotchart.services import charting, protocol, visits
 from sotchart.services.auth import SessionUser
 from sotchart.services.context import App
@@ -58,6 +59,7 @@ def _page(
         "marks": visit_view.block_marks((record.document.get("treatment") or {}).get("blocks") or [], position),
         "position": position,
         "bp_lines": bp_lines(record.document),
+        "signature": closing_lines(str(record.visit.get("note") or "")),
         "letter_findings": referral_findings(record.assessment),
         "user_id": user.actor.user_id,
         "age": age_on(record.patient["birth_date"], record.visit["visit_date"]),
