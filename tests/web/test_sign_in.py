@@ -102,8 +102,13 @@ def test_owner_must_set_up_a_second_factor_then_use_it(app: App) -> None:
     assert bad.status_code == 422
     from sotchart.services import auth
 
-    ok = client.post("/sign-in/enroll", data={"code": auth.current_code(app, c.emails["owner"]), "csrf_token": token})
-    assert ok.status_code == 303
+    secret = web.html(page).select_one("#mfa-secret").text.strip()
+    # A reload of the page shows the same secret: it is made once for this sign-in.
+    assert web.html(client.get("/sign-in/enroll")).select_one("#mfa-secret").text.strip() == secret
+    ok = client.post(
+        "/sign-in/enroll", data={"code": auth.current_code(app, c.emails["owner"], secret), "csrf_token": token}
+    )
+    assert ok.status_code == 200 and len(web.html(ok).select("#recovery-codes li")) == 10
     assert client.get("/patients").status_code == 200
     # Next time the owner is asked for a code, not a new enrollment.
     fresh = web.client(app)

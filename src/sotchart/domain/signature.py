@@ -11,22 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from stdnum import luhn
-
 from sotchart.domain.errors import FieldProblem
 
 # Letters, dots, commas, hyphens and spaces: "DC", "DC, DACBSP", "D.C., M.S.". A title, not a sentence.
 _CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z.,()/ -]{0,59}$")
-
-
-def npi_problem(value: str) -> FieldProblem | None:
-    """An NPI (45 CFR 162.406) is 10 digits, the last a Luhn check digit computed over the number with the
-    prefix 80840 (CMS, "Requirements for the NPI check digit")."""
-    if not re.fullmatch(r"\d{10}", value):
-        return FieldProblem("npi", "Enter the 10-digit NPI, digits only.")
-    if not luhn.is_valid("80840" + value):
-        return FieldProblem("npi", "This NPI's check digit does not match; check the number in NPPES.")
-    return None
 
 
 def credentials_problem(value: str) -> FieldProblem | None:

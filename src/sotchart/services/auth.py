@@ -8,6 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
@@ -105,12 +106,15 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
                 )
             _audit(app, u, "sign-in", user, "failure", address, "locked" if locked else "wrong password")
         else:
-            changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+            mfa = _mfa_state(app, user)
+            # With a second factor still to give, the failures stay counted: a known password must not
+            # reset the count of wrong codes (the code clears it, once right).
+            changes: dict[str, object] = {} if mfa else {"failed_attempts": 0, "locked_until": None}
             if passwords.needs_rehash(user["password_hash"]):
                 changes["password_hash"] = passwords.rehash(password)
-            user_store.set_fields(conn, user["id"], now, **changes)
+            if changes:
+                user_store.set_fields(conn, user["id"], now, **changes)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            mfa = _mfa_state(app, user)
             user_store.create_session(
                 conn,
                 session_hash=_digest(token),
@@ -167,52 +171,145 @@ def sign_out(app: App, token: str | None, address: str) -> None:
 
 
 # --- second factor (TOTP) ---
+#
+# OWASP ASVS 5.0 (V6, level 2) asks that second-factor attempts be limited and that recovery exist. Five
+# wrong codes end the half-signed-in session (the password must be given again), and every wrong code
+# counts towards the account's lockout, which a correct password alone no longer clears: with the
+# defaults a guesser gets 5 tries per 15 minutes against 3 valid codes in a million.
+
+MFA_SESSION_ATTEMPTS = 5
+ENROL_FRESH_MINUTES = 10  # setting up a second factor needs a password given this recently
+RECOVERY_CODES = 10
+
+
+@dataclass(frozen=True)
+class CodeAccepted:
+    recovery_codes: list[str]  # shown once, when a second factor has just been set up
+    used_recovery_code: bool = False
+
+
+def _pending_session(conn: Any, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    sess = user_store.get_session(conn, _digest(token))
+    if sess is None:
+        raise NotSignedIn("Your session has ended. Sign in again.")
+    user = user_store.get(conn, int(sess["user_id"]))
+    assert user is not None
+    return sess, user
+
+
+def _locked(user: dict[str, Any], now: datetime) -> bool:
+    until = user["locked_until"]
+    return user["disabled_at"] is not None or (isinstance(until, datetime) and until > now)
 
 
 def begin_enrollment(app: App, token: str) -> tuple[str, str]:
-    """A new TOTP secret for the session's user, kept until a code from it is confirmed: (secret, otpauth URI)."""
+    """The TOTP secret being set up in this session: (secret, otpauth URI). It is made once per session and
+    kept with the session until a code confirms it, so a reload shows the same one and another session
+    (whoever else knows the password) can neither see nor bind it."""
     now = app.clock()
     with before_actor(app) as conn:
-        sess = user_store.get_session(conn, _digest(token))
-        if sess is None:
-            raise NotSignedIn("Your session has ended. Sign in again.")
-        user = user_store.get(conn, sess["user_id"])
-        assert user is not None
+        sess, user = _pending_session(conn, token)
         if user["mfa_enrolled_at"] is not None:
             raise InvalidInput("A second factor is already set up. Ask the owner to reset it if the device is lost.")
-        secret = pyotp.random_base32()
-        user_store.set_fields(conn, user["id"], now, mfa_secret=_fernet(app).encrypt(secret.encode()).decode())
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user["email"], issuer_name=ISSUER)
+        created = sess["created_at"]
+        assert isinstance(created, datetime)
+        if now - created > timedelta(minutes=ENROL_FRESH_MINUTES):
+            user_store.end_session(conn, str(sess["id"]), now)
+            raise NotSignedIn("Setting up a second factor needs a fresh sign-in. Sign in again with your password.")
+        if sess.get("mfa_pending"):
+            secret = _decrypt(app, str(sess["mfa_pending"]))
+        else:
+            secret = pyotp.random_base32()
+            user_store.set_session_fields(
+                conn, str(sess["id"]), mfa_pending=_fernet(app).encrypt(secret.encode()).decode()
+            )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=str(user["email"]), issuer_name=ISSUER)
     return secret, uri
 
 
-def check_code(app: App, token: str, code: str, address: str) -> None:
-    """Verify a six-digit code for the session (confirming enrollment on first use)."""
+def _recovery_hash(user_id: int, code: str) -> str:
+    return hashlib.sha256(f"{user_id}:{code}".encode()).hexdigest()
+
+
+def _normal_recovery(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch in "0123456789abcdef")
+
+
+def new_recovery_codes(conn: Any, user_id: int, now: datetime) -> list[str]:
+    """Ten single-use codes of 40 random bits, shown once; only their hashes are kept."""
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    user_store.replace_recovery_codes(conn, user_id, [_recovery_hash(user_id, c) for c in codes], now)
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
+    """Verify a six-digit code, or a recovery code, for the session (confirming set-up on first use).
+    A wrong code counts against the session and the account; too many end the session."""
     now = app.clock()
-    code = "".join(ch for ch in code if ch.isdigit())
+    digits = "".join(ch for ch in code if ch.isdigit())
     with before_actor(app) as conn:
-        sess = user_store.get_session(conn, _digest(token))
-        if sess is None:
-            raise NotSignedIn("Your session has ended. Sign in again.")
-        user = user_store.get(conn, sess["user_id"])
-        assert user is not None
-        secret = _secret(app, user)
-        step = _matching_step(secret, code, now)
-        ok = step is not None and step > (user["mfa_last_step"] or -1)
+        sess, user = _pending_session(conn, token)
         u = Unit(app, Actor.console(), conn, now)
-        if not ok:
-            _audit(app, u, "sign-in.mfa", user, "failure", address)
-        else:
-            if user["mfa_enrolled_at"] is None:
-                user_store.set_fields(conn, user["id"], now, mfa_enrolled_at=now)
+        uid = int(user["id"])
+        if _locked(user, now):
+            user_store.end_session(conn, str(sess["id"]), now)
+            _audit(app, u, "sign-in.mfa", user, "failure", address, "locked")
+            raise NotSignedIn(SIGN_IN_FAILED)
+        enrolling = user["mfa_enrolled_at"] is None
+        secret = (
+            _decrypt(app, str(sess["mfa_pending"])) if enrolling and sess.get("mfa_pending") else _secret(app, user)
+        )
+        step = _matching_step(secret, digits, now)
+        ok = step is not None and step > int(user["mfa_last_step"] or -1)
+        recovered = (
+            not ok
+            and not enrolling
+            and len(_normal_recovery(code)) == 10
+            and user_store.use_recovery_code(conn, uid, _recovery_hash(uid, _normal_recovery(code)), now)
+        )
+        if ok or recovered:
+            codes: list[str] = []
+            changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+            if enrolling:
+                changes |= {"mfa_enrolled_at": now, "mfa_secret": _fernet(app).encrypt(secret.encode()).decode()}
+                codes = new_recovery_codes(conn, uid, now)
                 _audit(app, u, "mfa.enroll", user, "success", address)
-            user_store.set_fields(conn, user["id"], now, mfa_last_step=step)
-            user_store.set_session_mfa(conn, sess["id"], True)
-            _audit(app, u, "sign-in", user, "success", address, "second factor")
-            return
+            if ok:
+                changes["mfa_last_step"] = step
+            user_store.set_fields(conn, uid, now, **changes)
+            user_store.set_session_mfa(conn, str(sess["id"]), True)
+            _audit(app, u, "sign-in", user, "success", address, "recovery code" if recovered else "second factor")
+            return CodeAccepted(codes, bool(recovered))
+        s = app.settings
+        user_store.record_failure(conn, uid, now, s.lockout_attempts, now + timedelta(minutes=s.lockout_minutes))
+        tries = user_store.count_mfa_failure(conn, str(sess["id"]))
+        _audit(app, u, "sign-in.mfa", user, "failure", address, f"wrong code {tries}")
+        fresh = user_store.get(conn, uid)
+        if tries >= MFA_SESSION_ATTEMPTS or (fresh is not None and _locked(fresh, now)):
+            user_store.end_session(conn, str(sess["id"]), now)
+            ended = True
+        else:
+            ended = False
+    if ended:
+        raise NotSignedIn("Too many wrong codes. Sign in again with your password; the account may be locked a while.")
+    left = MFA_SESSION_ATTEMPTS - tries
     raise InvalidInput(
-        "That code did not match.", [FieldProblem("code", "Enter the 6-digit code your authenticator app shows now.")]
+        "That code did not match.",
+        [
+            FieldProblem(
+                "code",
+                f"Enter the 6-digit code your authenticator app shows now, or a recovery code. "
+                f"{left} {'try' if left == 1 else 'tries'} left before you sign in again.",
+            )
+        ],
     )
+
+
+def _decrypt(app: App, value: str) -> str:
+    try:
+        return _fernet(app).decrypt(value.encode()).decode()
+    except InvalidToken:
+        return ""
 
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
@@ -228,16 +325,14 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 
 def _secret(app: App, user: dict[str, object]) -> str:
-    if not user["mfa_secret"]:
-        return ""
-    try:
-        return _fernet(app).decrypt(str(user["mfa_secret"]).encode()).decode()
-    except InvalidToken:
-        return ""
+    return _decrypt(app, str(user["mfa_secret"])) if user["mfa_secret"] else ""
 
 
-def current_code(app: App, email: str) -> str:
-    """The code a user's authenticator would show now (for the demo sign-in and for tests)."""
+def current_code(app: App, email: str, secret: str = "") -> str:
+    """The code a user's authenticator would show now (for the demo sign-in and for tests); during set-up,
+    pass the secret the enrolment page showed."""
+    if secret:
+        return pyotp.TOTP(secret).at(app.clock())
     with before_actor(app, read=True) as conn:
         user = user_store.by_email(conn, email.lower())
     if not user or not user["mfa_secret"]:

@@ -10,7 +10,7 @@ from typing import Any
 from sotchart.domain import signature
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from sotchart.domain.roles import Action, Role
-from sotchart.services import auth, passwords
+from sotchart.services import auth, identifiers, passwords
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import clinics as clinic_store
 from sotchart.store import users as user_store
@@ -68,7 +68,7 @@ def check_new_account(email: str, display_name: str, role: str, password: str) -
 def _professional(credentials: str, npi: str) -> dict[str, Any]:
     """How a signed note will name the person: credentials and NPI, checked before anything is written."""
     credentials, npi = credentials.strip(), npi.strip().replace(" ", "").replace("-", "")
-    found = (signature.credentials_problem(credentials), signature.npi_problem(npi) if npi else None)
+    found = (signature.credentials_problem(credentials), identifiers.npi_problem(npi) if npi else None)
     problems = [p for p in found if p is not None]
     if problems:
         raise InvalidInput("The credentials or NPI need fixing.", problems)
@@ -143,6 +143,7 @@ def reset_mfa(app: App, actor: Actor, email: str) -> None:
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         row = _target(u, email)
         user_store.set_fields(u.conn, row["id"], u.now, mfa_secret=None, mfa_enrolled_at=None)
+        user_store.replace_recovery_codes(u.conn, row["id"], [], u.now)  # the old codes die with the old device
         user_store.end_all_sessions(u.conn, row["id"], u.now)
         u.audit("user.reset-mfa", "user", row["id"])
 

@@ -88,6 +88,21 @@ user_session = Table(
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
     Column("address", String(64), nullable=False, server_default=""),
+    # Wrong second-factor codes in this session: five end it, and each counts towards the account's lockout.
+    Column("mfa_failures", Integer, nullable=False, server_default="0"),
+    # The secret being set up, encrypted, kept with the session that asked for it until a code confirms it.
+    Column("mfa_pending", String(400), nullable=True),
+)
+
+# Single-use codes for when the authenticator is lost; only their SHA-256 is kept.
+mfa_recovery_code = Table(
+    "mfa_recovery_code",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
 )
 
 api_token = Table(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
-from sotchart.store.tables import api_token, app_user, user_session
+from sotchart.store.tables import api_token, app_user, mfa_recovery_code, user_session
 
 
 def create(
@@ -110,7 +110,65 @@ def end_all_sessions(conn: Connection, user_id: int, now: datetime) -> None:
 
 
 def set_session_mfa(conn: Connection, session_hash: str, passed: bool) -> None:
-    conn.execute(update(user_session).where(user_session.c.id == session_hash).values(mfa_passed=passed))
+    conn.execute(
+        update(user_session).where(user_session.c.id == session_hash).values(mfa_passed=passed, mfa_pending=None)
+    )
+
+
+def set_session_fields(conn: Connection, session_hash: str, **values: Any) -> None:
+    conn.execute(update(user_session).where(user_session.c.id == session_hash).values(**values))
+
+
+def count_mfa_failure(conn: Connection, session_hash: str) -> int:
+    """One more wrong code in this session, counted atomically; the session's total."""
+    conn.execute(
+        update(user_session)
+        .where(user_session.c.id == session_hash)
+        .values(mfa_failures=user_session.c.mfa_failures + 1)
+    )
+    return int(conn.execute(select(user_session.c.mfa_failures).where(user_session.c.id == session_hash)).scalar_one())
+
+
+# --- recovery codes ---
+
+
+def replace_recovery_codes(conn: Connection, user_id: int, hashes: list[str], now: datetime) -> None:
+    """New codes replace every unused old one (marked used now, never deleted)."""
+    conn.execute(
+        update(mfa_recovery_code)
+        .where(and_(mfa_recovery_code.c.user_id == user_id, mfa_recovery_code.c.used_at.is_(None)))
+        .values(used_at=now)
+    )
+    if hashes:
+        conn.execute(
+            insert(mfa_recovery_code), [{"user_id": user_id, "code_hash": h, "created_at": now} for h in hashes]
+        )
+
+
+def use_recovery_code(conn: Connection, user_id: int, code_hash: str, now: datetime) -> bool:
+    """True when the code was the user's and unused; it is used up at once."""
+    result = conn.execute(
+        update(mfa_recovery_code)
+        .where(
+            and_(
+                mfa_recovery_code.c.user_id == user_id,
+                mfa_recovery_code.c.code_hash == code_hash,
+                mfa_recovery_code.c.used_at.is_(None),
+            )
+        )
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+def unused_recovery_codes(conn: Connection, user_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(mfa_recovery_code)
+            .where(and_(mfa_recovery_code.c.user_id == user_id, mfa_recovery_code.c.used_at.is_(None)))
+        ).scalar_one()
+    )
 
 
 # --- API tokens ---

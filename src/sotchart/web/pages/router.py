@@ -16,7 +16,7 @@ from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
 from sotchart.reports import charts
 from sotchart.services import auth, patients, questionnaires, visits
-from sotchart.services.context import require
+from sotchart.services.context import App, require
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
@@ -54,6 +54,17 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
 # --- sign-in ---
 
 
+def _sign_in_again(request: Request, error: str, *, email: str = "", next: str = "/") -> Response:
+    """The sign-in form with why the last step failed, and a new pre-session token."""
+    pre = secrets.token_urlsafe(24)
+    resp = render(
+        request, "sign_in.html", status_code=401, next=_local(next), pre_token=pre, error=error, email=email, user=None
+    )
+    resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: Annotated[str, Query(max_length=500)] = "/") -> Response:
     pre = secrets.token_urlsafe(24)
@@ -75,19 +86,7 @@ def sign_in(
     try:
         session = auth.sign_in(app, email, password, client_address(request))
     except NotSignedIn as e:
-        pre = secrets.token_urlsafe(24)
-        resp = render(
-            request,
-            "sign_in.html",
-            status_code=401,
-            next=_local(next),
-            pre_token=pre,
-            error=e.detail,
-            email=email,
-            user=None,
-        )
-        resp.set_cookie(PRE_SESSION_COOKIE, pre, httponly=True, samesite="strict", max_age=3600, path="/sign-in")
-        return resp
+        return _sign_in_again(request, e.detail, email=email, next=next)
     target = {"verify": "/sign-in/code", "enroll": "/sign-in/enroll"}.get(session.mfa, _local(next))
     done = RedirectResponse(target, status_code=303)
     _set_session_cookie(request, done, session.token)
@@ -119,10 +118,20 @@ def code_submit(
 ) -> Response:
     su = _pending(request)
     check_csrf(request, su.csrf_token, csrf_token)
+    enrolling = su.mfa == "enroll"
     try:
-        auth.check_code(app, request.cookies.get(SESSION_COOKIE, ""), code, client_address(request))
+        accepted = auth.check_code(app, request.cookies.get(SESSION_COOKIE, ""), code, client_address(request))
+    except NotSignedIn as e:
+        return _sign_in_again(request, e.detail)
     except InvalidInput as e:
+        if enrolling:
+            return _enroll_page(request, app, e.problems[0].message, status_code=422)
         return render(request, "mfa_code.html", status_code=422, user=None, error=e.problems[0].message)
+    if accepted.recovery_codes:
+        # Shown once, now: only their hashes are kept.
+        return render(request, "mfa_recovery.html", user=None, codes=accepted.recovery_codes, used=False)
+    if accepted.used_recovery_code:
+        return render(request, "mfa_recovery.html", user=None, codes=[], used=True)
     return RedirectResponse("/", status_code=303)
 
 
@@ -131,10 +140,25 @@ def enroll_page(request: Request, app: AppDep) -> Response:
     su = session_user(request)
     if su is None:
         return RedirectResponse("/sign-in", status_code=303)
-    secret, uri = auth.begin_enrollment(app, request.cookies.get(SESSION_COOKIE, ""))
+    return _enroll_page(request, app, "")
+
+
+def _enroll_page(request: Request, app: App, error: str, status_code: int = 200) -> Response:
+    try:
+        secret, uri = auth.begin_enrollment(app, request.cookies.get(SESSION_COOKIE, ""))
+    except NotSignedIn as e:
+        return _sign_in_again(request, e.detail)
     buf = io.BytesIO()
     segno.make(uri, error="m").save(buf, kind="svg", scale=4, xmldecl=False, svgns=True, title="Code to scan")
-    return render(request, "mfa_enroll.html", user=None, secret=secret, qr_svg=buf.getvalue().decode(), error="")
+    return render(
+        request,
+        "mfa_enroll.html",
+        status_code=status_code,
+        user=None,
+        secret=secret,
+        qr_svg=buf.getvalue().decode(),
+        error=error,
+    )
 
 
 @router.post("/sign-in/enroll")
