@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         "sotchart ships no fees and no CPT descriptor text.",
     )
     kiosk_minutes: int = Field(30, ge=5, le=240, description="Minutes a kiosk link handed to a patient stays valid.")
+    audit_anchor_file: Path | None = Field(
+        None,
+        description="File outside the database where the audit log's newest seal is written after every "
+        "commit, so `audit verify` can tell that no newest entries were cut off. Default: audit-anchor in the "
+        "data folder; put it on another disk or a host-mounted folder the database's users cannot write.",
+    )
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
     time_zone: str = Field(
         "America/New_York",
@@ -126,6 +132,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'sotchart.db').resolve()}"
+
+    @property
+    def resolved_audit_anchor(self) -> Path:
+        return self.audit_anchor_file or self.data_dir / "audit-anchor"
 
     def resolved_secret_key(self) -> str:
         """The configured key, or in development one generated once and kept beside the database."""

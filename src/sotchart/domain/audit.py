@@ -1,8 +1,16 @@
-"""The audit log's hash chain: how an entry is hashed and how a chain is checked, as pure functions."""
+"""The audit log's chain: how an entry is hashed and sealed, and how a chain is checked, as pure functions.
+
+Two chains run side by side. The hash chain (SHA-256, no key) shows the order and content of the entries to
+anyone. The seal is an HMAC-SHA256 over the previous seal and the entry's hash, with a key kept outside the
+database: whoever can write the database file but not read the key can edit, forge or renumber entries
+and recompute the hash chain, but cannot make the seals match. What a seal cannot show, that the newest
+entries were cut off or the whole log replaced by an older one, the anchor shows: the newest (seq, seal)
+written outside the database after every commit."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +34,13 @@ class AuditEntry:
     detail: str
     prev_hash: str
     hash: str
+    mac: str | None = None  # the seal; None on entries written before the log was keyed
+
+
+def entry_mac(key: bytes, prev_mac: str, entry_hash: str) -> str:
+    """The seal of an entry: HMAC-SHA256 over the previous seal and the entry's hash (which covers its
+    fields and its link to the previous entry)."""
+    return hmac.new(key, (prev_mac + entry_hash).encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def entry_hash(prev_hash: str, fields: dict[str, object]) -> str:
@@ -57,16 +72,36 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(entries: Iterable[AuditEntry], head_seq: int | None, head_hash: str | None) -> ChainBreak | None:
+@dataclass(frozen=True)
+class Anchor:
+    """The newest entry as recorded outside the database."""
+
+    seq: int
+    mac: str
+
+
+def verify_chain(
+    entries: Iterable[AuditEntry],
+    head_seq: int | None,
+    head_hash: str | None,
+    *,
+    key: bytes | None = None,
+    head_mac: str | None = None,
+    anchor: Anchor | None = None,
+) -> ChainBreak | None:
     """First entry where the chain breaks, or None. Entries must come in stored (seq) order.
 
-    Editing an entry changes its hash; deleting or inserting one breaks the sequence or the link
-    to the previous hash; reordering breaks the links; deleting the newest entries is caught by
-    the head checkpoint that every append updates in the same transaction.
+    Editing an entry changes its hash; deleting or inserting one breaks the sequence or the link to the
+    previous hash; reordering breaks the links. With the key, an entry whose seal does not match was
+    edited, forged or renumbered by someone without the key, even if the hash chain was recomputed; once
+    sealed entries begin, an unsealed one was added or stripped. The head checkpoint in the database, and
+    the anchor outside it, show that the newest entries are all there.
     """
-    prev_hash = GENESIS
+    prev_hash, prev_mac = GENESIS, GENESIS
     expected_seq = 1
     last_seq = 0
+    sealed = False
+    macs: dict[int, str] = {}
     for e in entries:
         if e.seq != expected_seq:
             return ChainBreak(
@@ -77,6 +112,19 @@ def verify_chain(entries: Iterable[AuditEntry], head_seq: int | None, head_hash:
             return ChainBreak(e.seq, "its link to the previous entry does not match (inserted, removed or reordered)")
         if entry_hash(prev_hash, hashed_fields(e)) != e.hash:
             return ChainBreak(e.seq, "its content does not match its hash (edited)")
+        if key is not None:
+            if e.mac is None and sealed:
+                return ChainBreak(e.seq, "it has no seal although the entries before it do (forged or stripped)")
+            if e.mac is not None:
+                if not hmac.compare_digest(entry_mac(key, prev_mac, e.hash), e.mac):
+                    return ChainBreak(
+                        e.seq,
+                        "its seal does not match: edited, forged or renumbered, and the hash chain recomputed, "
+                        "by someone without the key",
+                    )
+                sealed, prev_mac = True, e.mac
+                if anchor is not None and e.seq == anchor.seq:
+                    macs[e.seq] = e.mac
         prev_hash = e.hash
         last_seq = e.seq
         expected_seq += 1
@@ -86,4 +134,22 @@ def verify_chain(entries: Iterable[AuditEntry], head_seq: int | None, head_hash:
             f"the log ends at entry {last_seq} but the checkpoint says {head_seq or 0} "
             "(newest entries removed or checkpoint altered)",
         )
+    if key is not None and sealed and head_mac != prev_mac:
+        return ChainBreak(last_seq, "the checkpoint's seal does not match the newest entry (checkpoint altered)")
+    if anchor is not None:
+        if last_seq == 0:
+            return ChainBreak(
+                1, f"the log is empty but the anchor outside the database records {anchor.seq} entries (log deleted)"
+            )
+        if anchor.seq > last_seq:
+            return ChainBreak(
+                last_seq + 1,
+                f"the log ends at entry {last_seq} but the anchor outside the database records entry {anchor.seq} "
+                "(newest entries cut off and the checkpoint moved back)",
+            )
+        if key is not None and macs.get(anchor.seq) != anchor.mac:
+            return ChainBreak(
+                anchor.seq,
+                "its seal differs from the one the anchor outside the database recorded (the log was replaced)",
+            )
     return None

@@ -12,7 +12,9 @@ from sotchart.store import audit as audit_store
 
 
 def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
-    """The first break in the chain (or None) and the number of entries checked."""
+    """The first break in the chain (or None) and the number of entries checked: the hash chain, the seals
+    with the key, the checkpoint in the database and the anchor outside it."""
+    reading = app.db.audit_anchor.read() if app.db.audit_anchor else None
     with unit(app, actor, Action.AUDIT_READ, "audit", read=True) as u:
         head_seq, head_hash = audit_store.head(u.conn)
         n = 0
@@ -23,7 +25,23 @@ def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
                 n += 1
                 yield e
 
-        result = verify_chain(counted(), head_seq, head_hash)
+        if reading is not None and reading.problem:
+            return ChainBreak(0, reading.problem + " (the anchor was altered)"), 0
+        result = verify_chain(
+            counted(),
+            head_seq,
+            head_hash,
+            key=app.db.audit_key,
+            head_mac=audit_store.head_mac(u.conn),
+            anchor=reading.anchor if reading else None,
+        )
+        if result is None and reading is not None and reading.anchor is None and audit_store.head_mac(u.conn):
+            path = app.db.audit_anchor.path if app.db.audit_anchor else "?"
+            result = ChainBreak(
+                head_seq or 0,
+                f"the anchor file {path} is missing, so nothing shows the newest entries are all there "
+                "(restore the file from a backup of the anchor, or investigate who removed it)",
+            )
     return result, n
 
 

@@ -24,8 +24,9 @@ class BackupReport:
     audit_entries: int
 
 
-def _verify_copy(path: Path) -> tuple[dict[str, int], int]:
-    """Refuse a copy that is damaged, from a newer sotchart, or whose audit chain is broken."""
+def _verify_copy(path: Path, key: bytes | None) -> tuple[dict[str, int], int]:
+    """Refuse a copy that is damaged, from a newer sotchart, or whose audit log is broken or not sealed with
+    this installation's key (a forged backup, or one from another installation)."""
     if not path.is_file():
         raise InvalidInput(f"No backup file at {path}. Give the path of a file made by `sotchart backup`.")
     ok, message = backup_store.integrity_ok(path)
@@ -43,8 +44,12 @@ def _verify_copy(path: Path) -> tuple[dict[str, int], int]:
             )
         with copy.engine.connect() as conn:
             head_seq, head_hash = audit_store.head(conn)
+            head_mac = audit_store.head_mac(conn)
             entries = list(audit_store.iter_entries(conn))
-            brk: ChainBreak | None = verify_chain(iter(entries), head_seq, head_hash)
+            brk: ChainBreak | None = verify_chain(iter(entries), head_seq, head_hash, key=key, head_mac=head_mac)
+            if brk is None and key is not None and entries and entries[-1].mac is None:
+                # Every backup this version makes audits itself first, so its newest entry is sealed.
+                brk = ChainBreak(entries[-1].seq, "its newest entries carry no seal (not made by this installation)")
             counts = backup_store.row_counts(conn)
     finally:
         copy.dispose()
@@ -77,7 +82,7 @@ def backup(app: App, actor: Actor, dest: Path, progress: Progress | None = None)
                     src.close()
             finally:
                 target.dispose()
-        counts, n_audit = _verify_copy(tmp)
+        counts, n_audit = _verify_copy(tmp, app.db.audit_key)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -91,7 +96,7 @@ def restore(app: App, actor: Actor, source: Path, progress: Progress | None = No
     # The right to restore is checked (and a refusal audited) before anything of the database is touched.
     with unit(app, actor, Action.BACKUP, "database"):
         pass
-    counts, n_audit = _verify_copy(source)
+    counts, n_audit = _verify_copy(source, app.db.audit_key)
     migrate.upgrade(app.db)
     if app.db.is_sqlite:
         keep = Path(str(app.db.url.database) + ".before-restore-" + datetime.now().strftime("%Y%m%d%H%M%S"))  # noqa: DTZ005 - a local file name
@@ -112,6 +117,13 @@ def restore(app: App, actor: Actor, source: Path, progress: Progress | None = No
                 backup_store.reset_sequences(dst)
         finally:
             copy.dispose()
+    # The anchor now follows the restored log; the restore's own entry says where it stood before.
+    before = app.db.audit_anchor.read().anchor if app.db.audit_anchor else None
+    with app.db.read() as conn:
+        head_seq, head_mac = audit_store.head(conn)[0], audit_store.head_mac(conn)
+    if app.db.audit_anchor is not None and head_seq and head_mac:
+        app.db.audit_anchor.reset(head_seq, head_mac)
     with unit(app, actor, Action.BACKUP, "database") as u:
-        u.audit("restore", "database", "", detail=f"from {source.name}")
+        was = f"; the log stood at entry {before.seq} before" if before else ""
+        u.audit("restore", "database", "", detail=f"from {source.name}{was}")
     return BackupReport(source, counts, n_audit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,10 +21,17 @@ from sotchart.settings import Settings
 from sotchart.store import Database
 from sotchart.store import audit as audit_store
 from sotchart.store import clinics as clinic_store
+from sotchart.store.audit_anchor import AnchorFile
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The audit log's key, derived from the secret key (which lives in the environment, or in a 0600 file
+    beside the database in development) for this one purpose, so no other use of the secret can make a seal."""
+    return hmac.new(settings.resolved_secret_key().encode(), b"sotchart audit log seal v1", hashlib.sha256).digest()
 
 
 @dataclass
@@ -34,6 +43,11 @@ class App:
     clock: Callable[[], datetime] = system_clock
     _audit_writer: AuditWriter | None = field(default=None, repr=False)
     _zones: dict[int | None, ZoneInfo] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # The audit log is sealed with a key kept outside the database and anchored in a file outside it.
+        self.db.audit_key = audit_key(self.settings)
+        self.db.audit_anchor = AnchorFile(self.settings.resolved_audit_anchor, self.db.audit_key)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> App:

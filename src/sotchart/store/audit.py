@@ -7,8 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, text, update
 
-from sotchart.domain.audit import GENESIS, AuditEntry, entry_hash
+from sotchart.domain.audit import GENESIS, AuditEntry, entry_hash, entry_mac
 from sotchart.store.tables import audit_event, audit_head
+
+# Keys in Connection.info, set by Database.transaction: the audit key, and where append leaves the newest
+# (seq, seal) for the anchor written after the commit.
+SEAL_KEY = "sotchart_audit_key"
+NEWEST = "sotchart_audit_newest"
 
 
 def append(
@@ -29,10 +34,13 @@ def append(
     """Append one event inside the caller's transaction, so the event and the change commit together."""
     if conn.dialect.name == "postgresql":
         # Row lock on the head serialises appenders; SQLite's BEGIN IMMEDIATE already has.
-        head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")).first()
+        head = conn.execute(text("SELECT seq, hash, mac FROM audit_head WHERE id = 1 FOR UPDATE")).first()
     else:
-        head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
+        head = conn.execute(
+            select(audit_head.c.seq, audit_head.c.hash, audit_head.c.mac).where(audit_head.c.id == 1)
+        ).first()
     prev_seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
+    prev_mac = (head[2] if head else None) or GENESIS
     fields: dict[str, object] = {
         "seq": prev_seq + 1,
         "at": at.isoformat(timespec="microseconds"),
@@ -48,17 +56,26 @@ def append(
         "detail": detail[:500],
     }
     digest = entry_hash(prev_hash, fields)
-    conn.execute(insert(audit_event).values(**fields, prev_hash=prev_hash, hash=digest))
+    key = conn.info.get(SEAL_KEY)
+    mac = entry_mac(key, prev_mac, digest) if key else None
+    conn.execute(insert(audit_event).values(**fields, prev_hash=prev_hash, hash=digest, mac=mac))
     if head:
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=prev_seq + 1, hash=digest))
+        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=prev_seq + 1, hash=digest, mac=mac))
     else:
-        conn.execute(insert(audit_head).values(id=1, seq=prev_seq + 1, hash=digest))
+        conn.execute(insert(audit_head).values(id=1, seq=prev_seq + 1, hash=digest, mac=mac))
+    newest = conn.info.get(NEWEST)
+    if newest is not None and mac is not None:
+        newest[:] = [prev_seq + 1, mac]
     return prev_seq + 1
 
 
 def head(conn: Connection) -> tuple[int | None, str | None]:
     row = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
     return (row[0], row[1]) if row else (None, None)
+
+
+def head_mac(conn: Connection) -> str | None:
+    return conn.execute(select(audit_head.c.mac).where(audit_head.c.id == 1)).scalar()
 
 
 def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:

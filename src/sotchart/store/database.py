@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from sotchart.store import audit
+from sotchart.store.audit_anchor import AnchorFile
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",  # an acknowledged write survives power loss, not just a crash
@@ -36,11 +39,22 @@ class Database:
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
+    # Set by the application: the audit log's key, and the file its newest seal is anchored in.
+    audit_key: bytes | None = None
+    audit_anchor: AnchorFile | None = None
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """Commit on success, roll back on any error; every write of a use case goes in one of these."""
+        """Commit on success, roll back on any error; every write of a use case goes in one of these. The
+        audit entries it appends are sealed with the key, and once it has committed the newest seal is
+        anchored outside the database."""
+        newest: list[Any] = []
         with self.engine.begin() as conn:
+            conn.info[audit.SEAL_KEY] = self.audit_key
+            conn.info[audit.NEWEST] = newest
             yield conn
+        if newest and self.audit_anchor is not None:
+            self.audit_anchor.record(int(newest[0]), str(newest[1]))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

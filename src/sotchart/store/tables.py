@@ -367,6 +367,8 @@ audit_event = Table(
     Column("detail", String(500), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The seal: HMAC-SHA256 with the audit key, which is kept outside the database (domain/audit.py).
+    Column("mac", String(64), nullable=True),
     Index("ix_audit_patient", "patient_id", "seq"),
     Index("ix_audit_clinic_at", "clinic_id", "at"),
 )
@@ -379,6 +381,7 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=True),
 )
 
 CLINICAL_TABLES = ("clinic", "patient", "patient_alert", "episode", "visit")

@@ -1,0 +1,150 @@
+"""Whoever can write the database file, but not read the audit key, tries to rewrite the audit log unseen,
+as each of the six attacks once got past `sotchart audit verify`: they know the hash algorithm, drop the
+append-only triggers and recompute the hash chain, but they have no key. Each is caught and named."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, create_engine, text
+
+from sotchart.domain.audit import GENESIS, AuditEntry, entry_hash, hashed_fields
+from sotchart.domain.errors import InvalidInput
+from sotchart.services import audit, backup, patients
+from sotchart.services.context import Actor, App
+from tests import factories
+from tests.cli.test_audit_verify import _drop_guards
+from tests.support import cli
+
+
+def _rows(conn: Connection) -> list[dict[str, object]]:
+    return [dict(r._mapping) for r in conn.execute(text("SELECT * FROM audit_event ORDER BY seq"))]
+
+
+def _rechain(conn: Connection) -> None:
+    """Recompute every entry's hash and link, and the checkpoint, as the public algorithm says; the seals
+    are left as they were (computing them needs the key)."""
+    prev = GENESIS
+    rows = _rows(conn)
+    for r in rows:
+        e = AuditEntry(**r)  # type: ignore[arg-type]
+        digest = entry_hash(prev, hashed_fields(e))
+        conn.execute(
+            text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE seq = :s"),
+            {"p": prev, "h": digest, "s": e.seq},
+        )
+        prev = digest
+    last = rows[-1] if rows else None
+    conn.execute(
+        text("UPDATE audit_head SET seq = :s, hash = :h, mac = :m"),
+        {"s": last["seq"] if last else 0, "h": prev, "m": last["mac"] if last else None},
+    )
+
+
+def _cut_newest_and_move_the_checkpoint_back(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM audit_event WHERE seq > 7"))
+    _rechain(conn)
+
+
+def _edit_and_recompute(conn: Connection) -> None:
+    conn.execute(text("UPDATE audit_event SET actor_label = 'innocent@x.test' WHERE seq = 5"))
+    _rechain(conn)
+
+
+def _delete_a_patients_reads_and_renumber(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM audit_event WHERE action = 'patient.read'"))
+    for n, r in enumerate(_rows(conn), start=1):
+        conn.execute(text("UPDATE audit_event SET seq = :n WHERE seq = :s"), {"n": -n, "s": r["seq"]})
+    conn.execute(text("UPDATE audit_event SET seq = -seq"))
+    _rechain(conn)
+
+
+def _append_a_forged_entry(conn: Connection) -> None:
+    last = _rows(conn)[-1]
+    forged = {**last, "seq": int(last["seq"]) + 1, "detail": "forged", "mac": secrets.token_hex(32)}  # type: ignore[call-overload]
+    conn.execute(
+        text(
+            "INSERT INTO audit_event (seq, at, clinic_id, actor_id, actor_label, action, record_type, record_id, "
+            "patient_id, outcome, address, detail, prev_hash, hash, mac) VALUES (:seq, :at, :clinic_id, :actor_id, "
+            ":actor_label, :action, :record_type, :record_id, :patient_id, :outcome, :address, :detail, "
+            ":prev_hash, :hash, :mac)"
+        ),
+        forged,
+    )
+    _rechain(conn)
+
+
+def _delete_the_whole_log(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM audit_event"))
+    conn.execute(text("DELETE FROM audit_head"))
+
+
+ATTACKS: list[tuple[Callable[[Connection], None], str]] = [
+    (_cut_newest_and_move_the_checkpoint_back, "newest entries cut off"),
+    (_edit_and_recompute, "seal does not match"),
+    (_delete_a_patients_reads_and_renumber, "seal does not match"),
+    (_append_a_forged_entry, "seal does not match"),
+    (_delete_the_whole_log, "log deleted"),
+]
+
+
+def _a_clinics_log(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    for _ in range(4):
+        patients.open_chart(app, c.actor("clinician"), p.id)
+    factories.patient(app, c)
+    assert audit.verify(app, Actor.console())[0] is None
+
+
+@contextmanager
+def _as_the_file_holder(app: App) -> Iterator[Connection]:
+    """A connection of the attacker's own: the database's URL, none of the application's keys."""
+    engine = create_engine(app.db.url)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("attack", "named"), ATTACKS, ids=[a.__name__.strip("_") for a, _ in ATTACKS])
+def test_an_attack_on_the_log_is_caught(fresh_app: App, attack: Callable[[Connection], None], named: str) -> None:
+    _a_clinics_log(fresh_app)
+    with _as_the_file_holder(fresh_app) as conn:
+        _drop_guards(conn)
+        attack(conn)
+    bad = cli.run(fresh_app, "audit", "verify")
+    assert bad.returncode == 1, bad.stdout
+    assert named in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+
+
+def test_a_forged_backup_is_not_restored(fresh_app: App, tmp_path: Path) -> None:
+    _a_clinics_log(fresh_app)
+    copy = tmp_path / "backup.db"
+    backup.backup(fresh_app, Actor.console(), copy)
+    engine = create_engine(f"sqlite:///{copy}")
+    with engine.begin() as conn:
+        _drop_guards(conn)
+        _edit_and_recompute(conn)
+    engine.dispose()
+    with pytest.raises(InvalidInput, match="seal does not match") as refused:
+        backup.restore(fresh_app, Actor.console(), copy)
+    assert "Nothing was changed" in str(refused.value)
+    assert audit.verify(fresh_app, Actor.console())[0] is None
+
+
+def test_an_edited_or_missing_anchor_is_reported(fresh_app: App) -> None:
+    _a_clinics_log(fresh_app)
+    anchor = fresh_app.settings.resolved_audit_anchor
+    with anchor.open("a") as f:
+        f.write(f"999999 {'0' * 64} {'0' * 32}\n")
+    bad = cli.run(fresh_app, "audit", "verify")
+    assert bad.returncode == 1 and "was not written with the key" in bad.stderr, bad.stderr
+    anchor.unlink()
+    gone = cli.run(fresh_app, "audit", "verify")
+    assert gone.returncode == 1 and "anchor file" in gone.stderr and "missing" in gone.stderr, gone.stderr
