@@ -226,10 +226,20 @@ def test_an_amendment_corrects_a_side_and_a_code_and_each_version_opens_with_its
     # The version as first signed is still there, unchanged.
     first = web.html(client.get(f"/visits/{v.id}/versions/{versions[0]}"))
     assert "Category: 1 right" in first.select_one("#record-lines").text
+    # The page's footer is the product's, never a dump of the version with the patient's details in it.
+    assert "SignedVersion(" not in first.text and first.select_one("footer").text.strip().startswith("sotchart 0.")
     # A code that is not ICD-10-CM is refused beside its field, and nothing is signed.
-    bad = client.post(f"/visits/{v.id}/amend", data={**form, "diagnoses": "M54.5", "rev": str(amended.revision)})
+    typed = {**form, "diagnoses": "M54.5", "rev": str(amended.revision), "P": "Home exercises given; walk daily."}
+    bad = client.post(f"/visits/{v.id}/amend", data=typed)
     assert bad.status_code == 422 and "diagnoses" in bad.text
     assert charting.open_record(app, c.actor("clinician"), v.id).revision == amended.revision
+    # The form comes back open with everything typed, and what to fix inside it, not only at the page's top.
+    page = web.html(bad)
+    assert page.select_one("details#amend").has_attr("open") and page.select_one("#amend-error") is not None
+    assert page.select_one("#amend-P").text == "Home exercises given; walk daily."
+    assert page.select_one("#amend-reason")["value"] == form["reason"]
+    assert page.select_one("#amend-diagnoses")["value"] == "M54.5"
+    assert page.select_one("#amend-category-side option[selected]").text == "left"
 
 
 def test_category_two_is_blocked_supine_and_the_summary_says_so(app: App) -> None:

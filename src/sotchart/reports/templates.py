@@ -37,5 +37,5 @@ def environment() -> Environment:
     )
     env.filters["d"] = _date
     env.filters["local"] = _local
-    env.globals["version"] = __version__
+    env.globals["sotchart_version"] = __version__  # a name no page variable takes
     return env

@@ -46,6 +46,7 @@ def _page(
     message: str = "",
     problems: list[tuple[str, str]] | None = None,
     notice: str = "",
+    amend_form: dict[str, str] | None = None,
 ) -> Response:
     pack = protocol.active(app.settings)
     position = visit_view.block_position(record.document, record.assessment, pack)
@@ -67,6 +68,7 @@ def _page(
         "message": message,
         "notice": notice,
         "problems": problems or [],
+        "amend_form": amend_form,
         "intake_fields": INTAKE_FIELDS,
         "can_sign": allows(user.actor.role, Action.VISIT_SIGN),
         "editable": record.visit["status"] == "draft" and allows(user.actor.role, Action.VISIT_UPDATE),
@@ -93,19 +95,31 @@ def _rev(form: dict[str, str]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _run(request: Request, app, user, visit_id: int, raw, action) -> Response:  # type: ignore[no-untyped-def]
+def _run(request: Request, app, user, visit_id: int, raw, action, *, keep_form: bool = False) -> Response:  # type: ignore[no-untyped-def]
     form = _form_dict(raw)
     form.pop("csrf_token", None)
     rev = _rev(form)
+    typed = dict(form) if keep_form else None
     try:
         record = action(form, rev)
     except StaleVersion as e:
-        return _page(request, app, user, charting.open_record(app, user.actor, visit_id), 409, e.detail)
+        return _page(
+            request, app, user, charting.open_record(app, user.actor, visit_id), 409, e.detail, amend_form=typed
+        )
     except (InvalidInput, Conflict) as e:
         # 409 for a conflict (the page keeps what was typed), 422 for a value refused (it shows what is stored).
         status = 409 if isinstance(e, Conflict) else 422
         problems = [(p.field, p.message) for p in getattr(e, "problems", [])]
-        return _page(request, app, user, charting.open_record(app, user.actor, visit_id), status, e.detail, problems)
+        return _page(
+            request,
+            app,
+            user,
+            charting.open_record(app, user.actor, visit_id),
+            status,
+            e.detail,
+            problems,
+            amend_form=typed,
+        )
     if request.headers.get("hx-request"):
         return _page(request, app, user, record)
     return RedirectResponse(f"/visits/{visit_id}", status_code=303)
@@ -159,13 +173,13 @@ def amend(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id
         doc = amendment(record.document, f)
         return charting.amend(app, user.actor, visit_id, doc, f.get("reason", ""), rev)
 
-    return _run(request, app, user, visit_id, form, do)
+    return _run(request, app, user, visit_id, form, do, keep_form=True)
 
 
 @router.get("/visits/{visit_id}/versions/{revision}")
 def signed_version(request: Request, app: AppDep, user: PageUser, visit_id: RecordId, revision: RecordId) -> Response:
     """One signed version as it was signed, with what changed from the version before."""
-    return render(request, "visit_version.html", version=charting.signed_version(app, user.actor, visit_id, revision))
+    return render(request, "visit_version.html", signed=charting.signed_version(app, user.actor, visit_id, revision))
 
 
 @router.post("/visits/{visit_id}/entered-in-error")

@@ -55,6 +55,11 @@
       });
     }
   });
+  // A refused amendment comes back with its form open: show what to fix there, not at the top of the page.
+  document.addEventListener("DOMContentLoaded", function () {
+    var amendError = document.getElementById("amend-error");
+    if (amendError) { amendError.scrollIntoView({ block: "center" }); amendError.focus({ preventScroll: true }); }
+  });
   document.addEventListener("htmx:afterSettle", function () {
     var msg = document.getElementById("visit-message");
     if (!msg) { return; }
