@@ -12,6 +12,7 @@ from sotchart.domain import gate as gates
 from sotchart.domain.coding import medicare_part_problem, missing_note_elements
 from sotchart.domain.errors import InvalidInput, Problems
 from sotchart.domain.findings import identity, is_positive
+from sotchart.domain.protocol.exam import VERTEBRA
 from sotchart.domain.safety import bp_category
 
 DOC_KEYS = (
@@ -138,6 +139,10 @@ def check_document(doc: Any) -> dict[str, Any]:
             p.add("treatment.block_minutes", "must be a number of minutes from 1 to 60")
         if not isinstance(t.get("breathing", ""), str) or len(t.get("breathing", "")) > 500:
             p.add("treatment.breathing", "must be text of at most 500 characters")
+        for i, c in enumerate(t.get("cmrt") or []):
+            level = c.get("level") if isinstance(c, dict) else None
+            if not isinstance(level, str) or not VERTEBRA.match(level):
+                p.add(f"treatment.cmrt[{i}].level", f"'{level}' is not a vertebra; enter one such as T8 or L2")
     p.raise_if_any("The visit record has entries to fix.")
     return merged
 

@@ -15,6 +15,7 @@ from sotchart.domain import gate as gates
 from sotchart.domain.charting import INTAKE_KEYS, compose_note
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
 from sotchart.domain.findings import POINTISH, slot
+from sotchart.domain.protocol.exam import REGION_OF_LETTER, VERTEBRA
 
 # ICD-10-CM's shape: a letter, two digits, then an optional dot and up to four characters.
 ICD10_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -118,6 +119,9 @@ def finding_from_form(form: dict[str, str]) -> dict[str, Any]:
             f[name] = _int(name, str(raw))
         else:
             f[name] = str(raw).strip()
+    if "region" in form and not str(form.get("region") or "").strip() and VERTEBRA.match(str(f.get("level", ""))):
+        # "Region from the level": T8 is thoracic; the clinician need not pick what the level already says.
+        f["region"] = REGION_OF_LETTER[str(f["level"])[0]]
     if f["phase"] == "post" and "side" not in f and form.get("pre_side") and any(k in f for k in POINTISH):
         # A point finding's side is where it is: its recheck is at the same side, whatever the result.
         f["side"] = form["pre_side"]
@@ -292,15 +296,30 @@ def _text(d: dict[str, Any], ctx: Context) -> None:
         raise InvalidInput("Unknown text field.", [FieldProblem("name", "Use subjective, S, O, A, P or breathing.")])
 
 
+def _pointish(f: Mapping[str, Any]) -> bool:
+    return any(f.get(k) not in (None, "") for k in POINTISH)
+
+
 @op("finding")
 def _finding(d: dict[str, Any], ctx: Context) -> None:
     f = finding_from_form(ctx.form)
     if f["phase"] == "post" and ctx.gate.blocked:
         raise Conflict(CLOSED.format(step=ctx.gate.next_step))
+    findings = d.get("findings") or []
+    # A whole-body test's row holds one result per phase; its location (upper or lower fossa) refines that
+    # result, it does not add a second finding beside it.
+    row = (
+        None
+        if _pointish(f)
+        else next(
+            (x for x in findings if x.get("code") == f["code"] and x.get("phase") == f["phase"] and not _pointish(x)),
+            None,
+        )
+    )
     if not f["value"]:
-        # A grade or mm typed (Enter or Tab in its box) without a result button: it refines the result
-        # already recorded for this indicator, never picks one.
-        current = next((x for x in d.get("findings") or [] if slot(x) == slot(f)), None)
+        # A grade, mm or location chosen (Enter or Tab in its box) without a result button: it refines the
+        # result already recorded for this indicator, never picks one.
+        current = next((x for x in findings if slot(x) == slot(f)), None) or row
         if current is None:
             raise InvalidInput(
                 "Choose the result first, then the measure.",
@@ -310,6 +329,8 @@ def _finding(d: dict[str, Any], ctx: Context) -> None:
         typed = {k: f[k] for k in measures if k in f}
         emptied = {k for k in measures if k in ctx.form and not ctx.form[k].strip()}
         f = {k: v for k, v in current.items() if k not in emptied and k != "carried"} | typed
+    if row is not None:
+        d["findings"] = [x for x in findings if x is not row]
     set_finding(d, f)
 
 
@@ -408,8 +429,19 @@ def _cmrt(d: dict[str, Any], ctx: Context) -> None:
     level = ctx.form.get("level", "").strip().upper()
     if not level:
         raise InvalidInput("Name the CMRT level.", [FieldProblem("cmrt.level", "Enter a level such as T8.")])
+    if not VERTEBRA.match(level):
+        raise InvalidInput(
+            f"{level} is not a vertebra.", [FieldProblem("cmrt.level", "Enter a vertebra such as T8 or L2.")]
+        )
     t = d["treatment"]
     t["cmrt"] = [*(t.get("cmrt") or []), {"level": level, "map": ctx.form.get("map", "")}]
+
+
+@op("remove-cmrt")
+def _remove_cmrt(d: dict[str, Any], ctx: Context) -> None:
+    index = _int("index", ctx.form.get("index", "")) or 0
+    t = d.setdefault("treatment", {})
+    t["cmrt"] = [c for i, c in enumerate(t.get("cmrt") or []) if i != index]
 
 
 @op("diagnosis")

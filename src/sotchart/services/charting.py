@@ -175,7 +175,9 @@ def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], ba
             gate=current.gate,
             by=_name(u, actor.user_id) or actor.label,
             by_id=actor.user_id,
-            at=u.now.isoformat(),
+            # The clinic's own time (with its offset): a recheck at 7 pm or consent given that evening is
+            # written as the clinic lived it, not as UTC's next day.
+            at=u.now.astimezone(app.zone(u.conn, actor.clinic_id)).isoformat(timespec="seconds"),
             names=indicator_names(app),
             complaint=str(v.get("complaint") or ""),
         )

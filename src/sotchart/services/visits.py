@@ -279,6 +279,7 @@ class Day:
     day: date
     visits: list[dict[str, Any]]
     overdue: list[dict[str, Any]]
+    zone: str = "UTC"  # the clinic's, in which its times are shown
 
 
 OVERDUE_HOURS = 72
@@ -300,4 +301,4 @@ def today(app: App, actor: Actor) -> Day:
             u.conn, clinic_id=u.clinic_id(), before=u.now - timedelta(hours=OVERDUE_HOURS)
         )
         u.audit("visit.day-list", "visit", "", detail=f"visits={len(rows)} overdue={len(overdue)}")
-        return Day(day, rows, overdue)
+        return Day(day, rows, overdue, str(app.zone(u.conn, actor.clinic_id)))

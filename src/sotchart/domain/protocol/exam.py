@@ -9,9 +9,12 @@ from typing import Any
 from sotchart.domain import vocabulary as v
 from sotchart.domain.errors import InvalidInput, Problems
 from sotchart.domain.findings import identity
+from sotchart.domain.protocol import schema
 from sotchart.domain.protocol.pack import Indicator, ProtocolPack
 
-VERTEBRA = re.compile(r"^(C[1-7]|T([1-9]|1[0-2])|L[1-5]|S[1-5])$")
+VERTEBRA = re.compile(rf"^{schema.VERTEBRA}$")  # one definition of a vertebra's name, the pack's
+# The region a vertebra's letter names: a PART finding at T8 is thoracic, whatever the region box said.
+REGION_OF_LETTER = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}
 LIMITS = {"systolic": (50, 300), "diastolic": (20, 200), "pulse": (20, 250)}
 TOP_KEYS = ("patient", "payer", "history", "vitals", "findings", "treatment", "confirmed_category")
 
@@ -259,6 +262,10 @@ def _finding(p: Problems, name: str, item: dict[str, Any], ind: Indicator) -> Fi
         p.add(f"{name}.region", f"'{region}' is not allowed; allowed: {allowed}")
     if ind.region and region is None:
         p.add(f"{name}.region", f"{ind.code} needs the region: {', '.join(v.REGIONS)}")
+    if isinstance(region, str) and isinstance(level, str) and VERTEBRA.match(level):
+        own = REGION_OF_LETTER[level[0]]
+        if own != region and not (region == "pelvic" and own == "sacral"):
+            p.add(f"{name}.level", f"{level} is {own}, not {region}: choose the {own} region or a {region} level")
     if len(p.items) > before:
         return None
     return Finding(

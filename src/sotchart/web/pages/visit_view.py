@@ -44,7 +44,7 @@ class Row:
     ind: Indicator
     options: list[Option]
     current: dict[str, Any] | None
-    suggestion: dict[str, Any] | None
+    suggestions: list[dict[str, Any]]  # every finding last visit recorded for it: "Same" confirms them all
     entries: list[dict[str, Any]] = field(default_factory=list)  # for multi-entry indicators
 
 
@@ -63,7 +63,9 @@ def options(ind: Indicator, current: dict[str, Any] | None) -> list[Option]:
 def panel(record: VisitRecord, pack: ProtocolPack, phase: str = "pre") -> list[tuple[str, list[Row]]]:
     findings = [f for f in record.document.get("findings") or [] if f.get("phase") == phase]
     by_code = {f["code"]: f for f in findings if f["code"] not in MULTI}
-    suggested = {s["code"]: s for s in record.suggestions} if phase == "pre" else {}
+    suggested: dict[str, list[dict[str, Any]]] = {}
+    for s in record.suggestions if phase == "pre" else []:
+        suggested.setdefault(s["code"], []).append(s)
     groups = []
     for group, title in GROUPS:
         rows = []
@@ -76,7 +78,7 @@ def panel(record: VisitRecord, pack: ProtocolPack, phase: str = "pre") -> list[t
                     ind,
                     options(ind, current),
                     current,
-                    suggested.get(ind.code),
+                    suggested.get(ind.code, []),
                     [f for f in findings if f["code"] == ind.code and ind.code in MULTI],
                 )
             )

@@ -42,9 +42,33 @@
   }
   var lastKey = null;
   var lastForm = null;
+  // A double click sends the same form twice: the second press lands on the form as it was drawn again
+  // after the first, with its boxes back at their defaults (a block nobody placed), or toggles a chip back.
+  // The same form, by the same button, within DOUBLE_MS of the last is the same press: it is dropped.
+  var DOUBLE_MS = 700;
+  // The second click of a double click never presses anything: the first one redraws the visit, and the
+  // second can land on whatever the redraw put under the pointer (the × of the fibre just added).
+  document.addEventListener("click", function (e) {
+    if (e.detail > 1 && e.target.closest && e.target.closest("#visit-main form button, #visit-main form [type=submit]")) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }, true);
+  var lastPress = { key: null, at: 0 };
   document.addEventListener("htmx:beforeRequest", function (e) {
     var elt = e.detail.elt;
-    if (elt && elt.tagName === "FORM") { lastKey = formKey(elt); lastForm = elt; }
+    if (!elt || elt.tagName !== "FORM") { return; }
+    var trigger = e.detail.requestConfig && e.detail.requestConfig.triggeringEvent;
+    var button = trigger && trigger.submitter;
+    var press = formKey(elt) + "#" + (button ? (button.name || "") + "=" + (button.value || button.textContent) : "");
+    var now = Date.now();
+    if (button && press === lastPress.key && now - lastPress.at < DOUBLE_MS) {
+      e.preventDefault();
+      return;
+    }
+    lastPress = { key: press, at: now };
+    lastKey = formKey(elt);
+    lastForm = elt;
   });
   // A conflict (409: another tab or person changed the box) keeps what was typed in the box, so nothing is
   // lost; a value refused (422) shows what is stored, beside the message that says why.
