@@ -107,3 +107,35 @@ def test_an_evening_recheck_and_consent_keep_the_clinics_time(shared_database, t
     assert r.document["intake"]["consent"] == "given verbally, 2026-12-01"
     day = visits.today(app, c.actor("assistant"))
     assert day.zone == "America/Chicago"
+
+
+def test_a_note_composed_before_the_record_changed_is_not_signed_as_it_stood(app: App) -> None:
+    # A new user composed the note, then answered last visit's findings: the signed Assessment still said
+    # they were not examined. A composed section left as composed must say what the record shows.
+    c = factories.clinic_with_staff(app)
+    who = c.actor("clinician")
+    v = factories.charted_visit(app, c, factories.patient(app, c).id, note={s: "" for s in "SOAP"})
+    composed = charting.act(app, who, v.id, "compose", {}, None)
+    assert composed.document["note"]["O"] and not composed.sign_problems
+    # The clinician makes the Plan their own, then records one more finding.
+    charting.act(
+        app,
+        who,
+        v.id,
+        "text",
+        {"name": "P", "value": "Blocking prone; walk daily.", "base": composed.document["note"]["P"]},
+        None,
+    )
+    changed = charting.act(
+        app, who, v.id, "finding", {"code": "tmj", "phase": "pre", "value": "positive", "side": "left"}, None
+    )
+    stale = {f for f, _m in changed.sign_problems}
+    assert "note.O" in stale and "note.P" not in stale
+    with pytest.raises(InvalidInput) as e:
+        charting.sign(app, who, v.id, None)
+    assert any(p.field == "note.O" and "compose again" in p.message for p in e.value.problems)
+    # Composing again brings the untouched sections up to date and keeps the clinician's Plan.
+    again = charting.act(app, who, v.id, "compose", {}, None)
+    assert "TMJ" in again.document["note"]["O"] or "tmj" in again.document["note"]["O"].lower()
+    assert again.document["note"]["P"] == "Blocking prone; walk daily."
+    assert not {f for f, _m in again.sign_problems if f.startswith("note.")}

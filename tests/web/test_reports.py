@@ -132,3 +132,23 @@ def test_superbill_prints_code_numbers_and_the_clinics_fees(app: App, tmp_path) 
     app.settings = app.settings.model_copy(update={"fee_schedule_file": fees})
     priced = _text(client.get(f"/visits/{v.id}/superbill.pdf").content)
     assert "45.00" in priced and "20.50" in priced and "65.50" in priced
+
+
+def test_the_patient_summary_states_each_reading_with_its_own_band(app: App) -> None:
+    # It once printed the crisis reading with the recheck's band ("192/106 mmHg (stage 2)"), and told the
+    # patient what the clinician should do.
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    v = factories.charted_visit(
+        app,
+        c,
+        p.id,
+        vitals={"systolic": 192, "diastolic": 106, "pulse": 84, "rechecks": [{"systolic": 150, "diastolic": 94}]},
+    )
+    charting.sign(app, c.actor("clinician"), v.id, None)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    text = " ".join(_text(client.get(f"/visits/{v.id}/summary.pdf").content).split())
+    assert "192/106 mmHg (hypertensive crisis)" in text and "150/94 mmHg (stage 2)" in text
+    assert "192/106 mmHg (stage 2)" not in text
+    assert "primary care doctor" in text and "advise" not in text.lower()

@@ -30,6 +30,7 @@ DOC_KEYS = (
     "diagnoses",
     "carry_forward",
     "intake",
+    "composed",  # what "compose" last wrote in each section, to tell it from the clinician's own words
 )
 
 
@@ -99,6 +100,15 @@ def empty_document() -> dict[str, Any]:
         "carry_forward": {},
         "intake": {},
     }
+
+
+SECTION_NAMES = {"S": "Subjective", "O": "Objective", "A": "Assessment", "P": "Plan"}
+
+
+def untouched_compositions(doc: Mapping[str, Any]) -> set[str]:
+    """The sections that still hold exactly what composing wrote: the clinician has not made them their own."""
+    note = doc.get("note") or {}
+    return {s for s, text in (doc.get("composed") or {}).items() if str(note.get(s, "")) == text}
 
 
 def check_document(doc: Any) -> dict[str, Any]:
@@ -370,8 +380,11 @@ def sign_problems(
     today: date,
     unconfirmed: list[dict[str, Any]] | None = None,
     names: Mapping[str, str] | None = None,
+    composed_now: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
-    """Everything that stops the note from being signed, as (field, what to do)."""
+    """Everything that stops the note from being signed, as (field, what to do). With `composed_now` (what
+    composing would write from the record as it is now), a section composed earlier and left as composed
+    must still say what the record shows: a note signed after later changes would contradict its record."""
     out: list[tuple[str, str]] = []
     if unconfirmed:
         which = ", ".join(dict.fromkeys((names or {}).get(s["code"], s["code"]) for s in unconfirmed))
@@ -401,6 +414,16 @@ def sign_problems(
     for s in NOTE_SECTIONS:
         if not str(note.get(s, "")).strip():
             out.append((f"note.{s}", f"Write the {s} section of the note (compose it from the record)."))
+    if composed_now is not None:
+        for s in sorted(untouched_compositions(doc)):
+            if composed_now.get(s, "") != (doc.get("composed") or {})[s]:
+                out.append(
+                    (
+                        f"note.{s}",
+                        f"The {SECTION_NAMES.get(s, s)} was composed before the record last changed and no longer "
+                        "says what it shows: compose again, or edit it.",
+                    )
+                )
     if visit_date > today:
         out.append(("visit_date", "The visit date is in the future."))
     intake = doc.get("intake") or {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sotchart.domain import gate as gates
-from sotchart.domain.charting import INTAKE_KEYS, compose_note
+from sotchart.domain.charting import INTAKE_KEYS, compose_note, untouched_compositions
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
 from sotchart.domain.findings import POINTISH, slot
 from sotchart.domain.protocol.exam import REGION_OF_LETTER, VERTEBRA
@@ -465,12 +465,16 @@ def _remove_diagnosis(d: dict[str, Any], ctx: Context) -> None:
 
 @op("compose")
 def _compose(d: dict[str, Any], ctx: Context) -> None:
-    # Only the empty sections are composed: what the clinician wrote is never replaced by a click.
+    # Only the empty sections, and those still exactly as composing last wrote them, are composed: what the
+    # clinician wrote is never replaced by a click.
     composed = compose_note(d, ctx.assessment, ctx.changes, ctx.names, ctx.complaint)
     note = d.setdefault("note", {})
+    mine = untouched_compositions(d)
+    wrote = d.setdefault("composed", {})
     for section, text in composed.items():
-        if not str(note.get(section, "")).strip():
+        if not str(note.get(section, "")).strip() or section in mine:
             note[section] = text
+            wrote[section] = text
 
 
 def _current_text(d: dict[str, Any], name: str) -> str:

@@ -72,6 +72,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
     prev, prev_doc, unconfirmed = _carried(u, v, p, doc)
     initial = v["kind"] == "new-patient"
     names = indicator_names(app)
+    changes = rules.changes_since(prev_doc, doc, names)
     return VisitRecord(
         visit=v,
         patient=p,
@@ -80,7 +81,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
         revision=v["revision"],
         gate=rules.gate(doc, assessment),
         suggestions=unconfirmed,
-        changes=rules.changes_since(prev_doc, doc, names),
+        changes=changes,
         previous=prev,
         history=chart_store.history(u.conn, v["id"]),
         sign_problems=rules.sign_problems(
@@ -91,11 +92,21 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
             today=u.today(),
             unconfirmed=unconfirmed,
             names=names,
+            composed_now=_composed_now(v, doc, assessment, changes, names) if v["status"] == "draft" else None,
         ),
         signed_by=s.label() if (s := signer(u, v.get("signed_by"))) else "",
         alerts=patient_store.alerts(u.conn, p["id"]),
         zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
     )
+
+
+def _composed_now(
+    v: dict[str, Any], doc: dict[str, Any], assessment: dict[str, Any], changes: list[str], names: dict[str, str]
+) -> dict[str, str] | None:
+    """What composing would write now, only when some section still holds an earlier composition."""
+    if not rules.untouched_compositions(doc):
+        return None
+    return rules.compose_note(doc, assessment, changes, names, str(v.get("complaint") or ""))
 
 
 def _carried(
@@ -420,14 +431,21 @@ def write_signed(
     signed, then write the signed revision, its findings, the care given and the visit summary in the
     caller's transaction. An imported note signed elsewhere is kept with that provenance instead of the check."""
     assessment = _assess(u.app, doc, p, v["visit_date"])
+    names = indicator_names(u.app)
+    _prev, prev_doc, unconfirmed = _carried(u, v, p, doc) if kind == "signed" else (None, None, [])
     problems = rules.sign_problems(
         doc,
         assessment,
         initial_visit=v["kind"] == "new-patient",
         visit_date=v["visit_date"],
         today=u.today(),
-        unconfirmed=_carried(u, v, p, doc)[2] if kind == "signed" else [],
-        names=indicator_names(u.app),
+        unconfirmed=unconfirmed,
+        names=names,
+        composed_now=(
+            _composed_now(v, doc, assessment, rules.changes_since(prev_doc, doc, names), names)
+            if kind == "signed"
+            else None
+        ),
     )
     if elsewhere is None and problems:
         what = "note" if kind == "signed" else "amendment"

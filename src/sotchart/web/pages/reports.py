@@ -44,6 +44,7 @@ def visit_summary(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
         doc=r.document,
         a=r.assessment,
         procedures=procs,
+        bp=bp_lines(r.document),
         pre_count=len(findings),
         positive_count=sum(1 for f in findings if is_positive(f, "pre")),
     )
