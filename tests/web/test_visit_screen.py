@@ -3,7 +3,7 @@ save is a clear conflict; one person's crossing clicks are not."""
 
 from __future__ import annotations
 
-from sotchart.services import charting
+from sotchart.services import charting, visits
 from sotchart.services.context import App
 from tests import factories
 from tests.support import web
@@ -283,3 +283,24 @@ def test_the_charts_alerts_are_shown_where_the_screen_is_taken(app: App) -> None
     page = web.html(client.get(f"/visits/{v.id}"))
     assert "warfarin" in page.select_one("#chart-alerts").text
     assert "warfarin" in page.select_one("#patient-banner").text
+
+
+def test_a_late_entry_says_so_and_keeps_its_episodes_complaint(app: App) -> None:
+    from datetime import timedelta
+
+    c, _v, client = _setup(app)
+    p = factories.patient(app, c)
+    episode = visits.start_episode(app, c.actor("clinician"), p.id, "Neck pain after a fall")
+    earlier = (app.clock().date() - timedelta(days=2)).isoformat()
+    r = client.post(
+        f"/patients/{p.id}/visits",
+        data={"csrf_token": web.csrf(client), "kind": "follow-up", "visit_date": earlier, "episode_id": str(episode)},
+    )
+    assert r.status_code == 303
+    late_id = int(r.headers["location"].rsplit("/", 1)[-1])
+    page = web.html(client.get(f"/visits/{late_id}"))
+    assert "Late entry" in page.select_one("#late-entry").text
+    assert page.select_one("#visit-complaint").text == "Neck pain after a fall"
+    charting.save_record(app, c.actor("clinician"), late_id, factories.full_record(), 0)
+    note = charting.sign(app, c.actor("clinician"), late_id, None).visit["note"]
+    assert "(late entry, written " in next(line for line in note.splitlines() if line.startswith("Date of service: "))

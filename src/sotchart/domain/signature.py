@@ -54,7 +54,11 @@ def signature_lines(
     elsewhere: str = "",
 ) -> list[str]:
     """The note's closing lines, with the moments already in the clinic's time zone."""
-    lines = [f"Date of service: {date_of_service:%-d %B %Y}."]
+    late = signed_at is not None and signed_at.date() > date_of_service and not elsewhere
+    # A late entry says so, with the day it was written (CMS, PIM ch. 3 §3.3.2.5: late entries are
+    # identified and dated when written).
+    written = f" (late entry, written {signed_at:%-d %B %Y})" if late and signed_at is not None else ""
+    lines = [f"Date of service: {date_of_service:%-d %B %Y}{written}."]
     if elsewhere:
         lines.append(elsewhere.rstrip(".") + ".")
     elif signed_by is not None and signed_at is not None:

@@ -157,6 +157,8 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
                     [FieldProblem("episode_id", "Choose one of this patient's episodes.")],
                 )
             values["episode_id"] = ep["id"]
+            if not str(values.get("complaint") or "").strip():
+                values["complaint"] = ep["complaint"]  # a visit of an episode is about its complaint
         values["clinician_id"] = actor.user_id
         vid = visit_store.create(
             u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values, actor_id=actor.user_id, now=u.now
