@@ -143,7 +143,7 @@ def test_the_signed_note_carries_the_intake_screen_and_readings(app: App, settin
     # The S/O/A/P the clinician wrote leave these out; the signed text carries them.
     for line in (
         "Complaint and the symptoms causing the visit: Low back pain after gardening.",
-        "Visit frequency and duration (e.g. 2 a week for 4 weeks): 2 a week for 4 weeks.",
+        "Visit frequency and duration: 2 a week for 4 weeks.",
         "Goals: Sit through a workday.",
         "Consent to examination and care: given in writing.",
         "BP 124/78 mmHg (elevated), pulse 70.",

@@ -65,7 +65,9 @@ def test_visit_summary_referral_and_progress(app: App) -> None:
     assert "Dr Ahmed, general practice" in letter and "please assess before further care" in letter
     assert "186/96 mmHg (hypertensive crisis)" in letter and "refer before treatment" not in letter
     # The letter states the care the record shows, not a stock sentence.
-    assert "Blocking: iliac-crest left." in letter and "No spinal manipulation" not in letter
+    assert "Blocking: Iliac crest left." in letter and "No spinal manipulation" not in letter
+    # The letter is signed by who referred, with the clinic it comes from.
+    assert "Clinician " in letter and "Test clinic" in letter.split("Care at this visit")[-1]
 
     episode = visits.start_episode(app, c.actor("clinician"), p.id, "Low back pain")
     day = (app.clock().date() - timedelta(days=1)).isoformat()

@@ -4,6 +4,7 @@ composed SOAP note, and whether the note may be signed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -306,7 +307,9 @@ def intake_lines(doc: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     for key in keys:
         answer = str(intake.get(key, "")).strip()
         if answer:
-            label = labels[key].removeprefix("Care plan: ")
+            # The form's hints ("(e.g. 2 a week for 4 weeks)", "(write 'none relevant' if so)") are for the
+            # form; the note keeps the question only.
+            label = re.sub(r"\s*\([^)]*\)", "", labels[key].removeprefix("Care plan: "))
             out.append(f"{label[0].upper() + label[1:]}: {answer.rstrip('.')}.")
     return out
 
@@ -359,10 +362,10 @@ def compose_note(
     if doc.get("diagnoses"):
         a.append("Also: " + ", ".join(d["code"] for d in doc["diagnoses"]) + ".")
     a.append("Since last visit: " + "; ".join(changes))
-    plan = [*decision_lines(doc), *care_lines(doc)]
+    plan = [*decision_lines(doc), *care_lines(doc, names)]
     if codes.get("cpt_spinal"):
         plan.append(
-            f"CMT {codes['cpt_spinal']}"
+            f"Chiropractic manipulative treatment, CPT {codes['cpt_spinal']}"
             + (f"-{'-'.join(codes['modifiers'])}" if codes.get("modifiers") else "")
             + (f"; {codes['cpt_extraspinal']}" if codes.get("cpt_extraspinal") else "")
             + "."
@@ -505,12 +508,21 @@ def decision_lines(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def care_lines(doc: dict[str, Any]) -> list[str]:
-    """The care the record shows was given, in words; empty when none is recorded."""
+def word(code: str, names: Mapping[str, str] | None, kind: str) -> str:
+    """A code as the note says it: the pack's name ("site:asis" is "ASIS"), else the code as words."""
+    return (names or {}).get(f"{kind}:{code}") or code.replace("-", " ")
+
+
+def care_lines(doc: dict[str, Any], names: Mapping[str, str] | None = None) -> list[str]:
+    """The care the record shows was given, in words (the pack's names for sites and procedures); empty
+    when none is recorded."""
     t = doc.get("treatment") or {}
     out = []
     if t.get("blocks"):
-        blocks = ", ".join(f"{b['site']} {b['side']}" for b in t["blocks"])
+        blocks = ", ".join(
+            f"{word(b['site'], names, 'site')} {b['side']}" + (f" ({b['note']})" if b.get("note") else "")
+            for b in t["blocks"]
+        )
         out.append(
             f"Blocking{' ' + t['position'] if t.get('position') else ''}: {blocks}"
             + (f", {t['block_minutes']} min" if t.get("block_minutes") else "")
@@ -520,13 +532,15 @@ def care_lines(doc: dict[str, Any]) -> list[str]:
     if t.get("spinal_regions"):
         out.append("Spinal regions treated: " + ", ".join(t["spinal_regions"]) + ".")
     if t.get("extraspinal_regions"):
-        out.append("Extraspinal regions treated: " + ", ".join(t["extraspinal_regions"]) + ".")
+        out.append(
+            "Extraspinal regions treated: " + ", ".join(r.replace("-", " ") for r in t["extraspinal_regions"]) + "."
+        )
     if t.get("cmrt"):
         out.append("CMRT: " + ", ".join(str(c.get("level")) for c in t["cmrt"]) + ".")
     if t.get("adjusted_segments"):
         out.append("Adjusted: " + ", ".join(t["adjusted_segments"]) + ".")
     if t.get("procedures"):
-        out.append("Procedures: " + ", ".join(t["procedures"]) + ".")
+        out.append("Procedures: " + ", ".join(word(c, names, "procedure") for c in t["procedures"]) + ".")
     return out
 
 
@@ -541,7 +555,7 @@ def record_lines(doc: dict[str, Any], assessment: dict[str, Any], names: Mapping
     lines += bp_lines(doc)
     for f in sorted(doc.get("findings") or [], key=lambda f: (f.get("phase") != "pre", identity(f))):
         lines.append(f"{'Before' if f.get('phase') == 'pre' else 'Recheck'}: {say_finding(f, names)}")
-    lines += care_lines(doc) + decision_lines(doc)
+    lines += care_lines(doc, names) + decision_lines(doc)
     codes = assessment.get("coding") or {}
     cpt = codes.get("cpt_spinal") or "—"
     if codes.get("modifiers"):

@@ -41,6 +41,7 @@ class VisitRecord:
     history: list[dict[str, Any]] = field(default_factory=list)
     sign_problems: list[tuple[str, str]] = field(default_factory=list)
     signed_by: str = ""  # the signer's name as the clinic knows them
+    referred_by: str = ""  # who recorded the referral, with credentials and NPI, as a letter is signed
     alerts: list[dict[str, Any]] = field(default_factory=list)  # the patient's active alerts (latex, warfarin)
     zone: str = "UTC"  # the clinic's time zone, for the times shown
 
@@ -52,8 +53,15 @@ def _assess(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) ->
 
 
 def indicator_names(app: App) -> dict[str, str]:
-    """The pack's name of each indicator, so notes read "Prone leg length", not "leg-length-prone"."""
-    return {code: ind.name for code, ind in protocol.active(app.settings).indicators.items()}
+    """The pack's names, so notes read "Prone leg length", not "leg-length-prone": each indicator by its
+    code, and block sites and procedures as "site:asis" and "procedure:blocking" (their codes may repeat
+    an indicator's)."""
+    pack = protocol.active(app.settings)
+    return (
+        {code: ind.name for code, ind in pack.indicators.items()}
+        | {f"site:{code}": site.name for code, site in pack.block_sites.items()}
+        | {f"procedure:{code}": pr.name for code, pr in pack.procedures.items()}
+    )
 
 
 def load_visit(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -95,6 +103,7 @@ def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRec
             composed_now=_composed_now(v, doc, assessment, changes, names) if v["status"] == "draft" else None,
         ),
         signed_by=s.label() if (s := signer(u, v.get("signed_by"))) else "",
+        referred_by=r.label() if (r := signer(u, ((doc.get("gate") or {}).get("referral") or {}).get("by_id"))) else "",
         alerts=patient_store.alerts(u.conn, p["id"]),
         zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
     )

@@ -64,9 +64,10 @@ def referral(app: AppDep, user: PageUser, visit_id: RecordId) -> Response:
         visit=r.visit,
         patient=r.patient,
         referral=ref,
+        sender=r.referred_by or ref.get("by", ""),
         a=r.assessment,
         bp=bp_lines(r.document),
-        care=care_lines(r.document),
+        care=care_lines(r.document, charting.indicator_names(app)),
         findings=referral_findings(r.assessment),
     )
     return _pdf(pdf, f"referral-{r.visit['visit_date']}.pdf")
