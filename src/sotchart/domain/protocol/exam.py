@@ -295,7 +295,7 @@ def _ranged(
         return None
     low, high = bounds
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        p.add(f"{name}.{key}", f"must be a whole number from {low} to {high}")
+        p.add(f"{name}.{key}", f"the {key} must be a whole number from {low} to {high} (you entered {value!r})")
         return None
     return value
 
