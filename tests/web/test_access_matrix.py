@@ -132,9 +132,9 @@ def _clients(app: App, clinic: factories.ClinicWithStaff) -> dict[str, dict]:
 
 def _call(entry: dict, method: str, path: str, body: dict | None):  # type: ignore[no-untyped-def]
     if path.startswith("/api/"):
-        return entry["page"].request(
-            method, path, json=body if method != "GET" else None, headers={"Authorization": f"Bearer {entry['token']}"}
-        )
+        # Updates must say which version they change (428 otherwise); "*" lets the matrix test the right alone.
+        headers = {"Authorization": f"Bearer {entry['token']}"} | ({"If-Match": "*"} if method != "GET" else {})
+        return entry["page"].request(method, path, json=body if method != "GET" else None, headers=headers)
     client = entry["page"]
     if method == "GET":
         return client.get(path)

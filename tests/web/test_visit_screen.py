@@ -149,7 +149,7 @@ def test_record_over_the_json_api(app: App) -> None:
     tag = first.headers["etag"]
     assert {p["field"] for p in first.json()["sign_problems"]} >= {"vitals", "pain"}
     # Both sign routes go through the one writer: nothing charted, nothing signed, and it says what is missing.
-    plain = api.post(f"/api/v1/visits/{v.id}/sign")
+    plain = api.post(f"/api/v1/visits/{v.id}/sign", headers={"If-Match": tag})
     assert plain.status_code == 422 and "vitals" in {e["field"] for e in plain.json()["errors"]}
     record = {
         "vitals": {"systolic": 122, "diastolic": 76, "pulse": 66},
@@ -165,7 +165,7 @@ def test_record_over_the_json_api(app: App) -> None:
     # The details route takes the same ETag: a record saved since makes it stale there too.
     assert api.patch(f"/api/v1/visits/{v.id}", json={"complaint": "x"}, headers={"If-Match": tag}).status_code == 412
     # The note lives in the record only: the details route refuses one, saying where it goes.
-    second_note = api.patch(f"/api/v1/visits/{v.id}", json={"note": "another note"})
+    second_note = api.patch(f"/api/v1/visits/{v.id}", json={"note": "another note"}, headers={"If-Match": "*"})
     assert second_note.status_code == 422 and second_note.json()["errors"][0]["field"] == "note"
     assert "/record" in second_note.json()["errors"][0]["message"]
     tag = saved.headers["etag"]

@@ -54,6 +54,13 @@ class StaleVersion(SotchartError):
     title = "Someone else changed this record"
 
 
+class PreconditionRequired(SotchartError):
+    """An update sent without If-Match could overwrite a change it never saw (RFC 6585 §3)."""
+
+    status = 428
+    title = "Send the version you read"
+
+
 @dataclass
 class Problems:
     """Collects field problems so a form reports all of them at once, not one per submit."""
