@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,26 @@ from sotchart.store.audit_anchor import AnchorFile
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def protect_files(settings: Settings) -> None:
+    """Patient data on disk is for this service's user alone: every file the process writes from here on
+    (the database and its WAL, backups, exports, the anchor, the key) is created 0600 and the data folder is
+    0700; files an earlier version left readable by others are tightened."""
+    os.umask(0o077)
+    folder = settings.data_dir
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+    files = [f for f in folder.iterdir() if f.is_file()]
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        # A SQLite file kept elsewhere, with its write-ahead log and shared memory beside it.
+        db = Path(url.removeprefix("sqlite:///"))
+        files += [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+    for f in files:
+        if f.is_file() and f.stat().st_uid == os.getuid() and f.stat().st_mode & 0o077:
+            f.chmod(0o600)
 
 
 def audit_key(settings: Settings) -> bytes:
@@ -51,6 +73,7 @@ class App:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> App:
+        protect_files(settings)
         return cls(settings=settings, db=Database(settings.resolved_database_url))
 
     @property
