@@ -171,3 +171,36 @@ def test_a_second_factor_code_works_once(app: App) -> None:
     fresh = second.post("/sign-in/code", data={"code": auth.current_code(app, c.emails["owner"]), "csrf_token": token})
     assert fresh.status_code == 303
     assert second.get("/patients").status_code == 200
+
+
+def test_guessable_passwords_are_refused_with_what_to_do(app: App) -> None:
+    # Only the length was checked: these were all accepted.
+    from sotchart.domain.errors import InvalidInput
+    from sotchart.services import users
+    from sotchart.services.context import Actor
+
+    c = factories.clinic_with_staff(app)
+    for guessable in ("password1234", "aaaaaaaaaaaa", "123456789012", "maria.garcia@clinic.test", "mariagarcia2026"):
+        try:
+            users.add_user(
+                app,
+                Actor.console(c.id),
+                email="maria.garcia@clinic.test",
+                display_name="Maria Garcia",
+                role="clinician",
+                password=guessable,
+            )
+        except InvalidInput as e:
+            problem = next(p for p in e.problems if p.field == "password")
+            assert "guess" in problem.message or "Avoid your name" in problem.message, (guessable, problem.message)
+        else:
+            raise AssertionError(f"{guessable!r} was accepted")
+    ok = users.add_user(
+        app,
+        Actor.console(c.id),
+        email="maria.garcia@clinic.test",
+        display_name="Maria Garcia",
+        role="clinician",
+        password="lighthouse cobalt marmalade",
+    )
+    assert ok.email == "maria.garcia@clinic.test"

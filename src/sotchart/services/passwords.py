@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from zxcvbn import zxcvbn
 
 from sotchart.domain.errors import FieldProblem, InvalidInput
 
@@ -15,12 +19,32 @@ _hasher = PasswordHasher()
 MIN_LENGTH = 12
 
 
-def hash_password(password: str) -> str:
-    check_strength(password)
+def hash_password(password: str, context: Sequence[str] = ()) -> str:
+    check_strength(password, context)
     return _hasher.hash(password)
 
 
-def check_strength(password: str) -> None:
+# NIST SP 800-63B §5.1.1.2: refuse passwords found in lists of common or breached ones, repetitive or
+# sequential characters, and context-specific words (the service's name, the user's own name and email).
+# zxcvbn (Dropbox's estimator, its frequency lists included) scores all of these; 3 is "safely unguessable:
+# moderate protection from offline slow-hash scenario" (< 10^10 guesses), which argon2id makes offline.
+MIN_SCORE = 3
+# zxcvbn's run time grows with length; what makes a long password guessable shows in its first 100 characters.
+SCORED_LENGTH = 100
+
+
+def context_words(*values: str) -> list[str]:
+    """The words a guesser would try first for this person: each value, and its parts."""
+    words = {"sotchart", "sot", "chiropractic", "chiropractor", "clinic"}
+    for value in values:
+        value = value.strip().lower()
+        if value:
+            parts = [w for w in re.split(r"[\s@._+-]+", value) if len(w) > 2]
+            words.update([value, *parts, "".join(parts), value.split("@")[0].replace(".", "")])
+    return sorted(words)
+
+
+def check_strength(password: str, context: Sequence[str] = ()) -> None:
     if len(password) < MIN_LENGTH:
         raise InvalidInput(
             "The password is too short.",
@@ -33,6 +57,15 @@ def check_strength(password: str) -> None:
         )
     if len(password) > 1024:
         raise InvalidInput("The password is too long.", [FieldProblem("password", "Use at most 1024 characters.")])
+    result = zxcvbn(password[:SCORED_LENGTH], user_inputs=list(context))
+    if result["score"] < MIN_SCORE:
+        feedback = result.get("feedback") or {}
+        why = str(feedback.get("warning") or "It is too easy to guess.").rstrip(".")
+        tips = " ".join(feedback.get("suggestions") or []) or "Use a phrase of several uncommon words."
+        raise InvalidInput(
+            "The password is too easy to guess.",
+            [FieldProblem("password", f"{why}. {tips} Avoid your name, your email and the clinic's name.")],
+        )
 
 
 def verify(stored_hash: str, password: str) -> bool:

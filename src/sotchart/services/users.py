@@ -58,7 +58,7 @@ def check_new_account(email: str, display_name: str, role: str, password: str) -
     if not display_name.strip() or len(display_name) > 200:
         problems.append(FieldProblem("display_name", "Enter a name of at most 200 characters."))
     try:
-        passwords.check_strength(password)
+        passwords.check_strength(password, passwords.context_words(email, display_name))
     except InvalidInput as e:
         problems.extend(e.problems)
     if problems:
@@ -90,7 +90,7 @@ def add_user(
     email = email.strip().lower()
     check_new_account(email, display_name, role, password)
     professional = _professional(credentials, npi)
-    pw_hash = passwords.hash_password(password)
+    pw_hash = passwords.hash_password(password, passwords.context_words(email, display_name))
     target_clinic = clinic_id if actor.role == Role.SYSTEM and clinic_id else actor.clinic_id
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         if target_clinic is None or clinic_store.get(u.conn, target_clinic) is None:
