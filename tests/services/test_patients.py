@@ -116,3 +116,24 @@ def test_the_same_name_and_birth_date_asks_before_a_second_chart(app: App) -> No
     # A different person with the same name and birthday is registered once the desk says so.
     twin = patients.register_patient(app, c.actor("assistant"), {**data, "confirm_not_duplicate": "true"})
     assert twin.id != first.id
+
+
+def test_every_patient_a_list_shows_is_in_their_own_access_trail(app: App) -> None:
+    # A search showed up to 200 patients' names, birth dates and contacts but was audited as "results=N".
+    from sotchart.services import audit, visits
+    from sotchart.services.context import Actor
+
+    c = factories.clinic_with_staff(app)
+    shown = [factories.patient(app, c, family_name="Listwell", given_name=g) for g in ("Ann", "Bo", "Cy")]
+    hidden = factories.patient(app, c, family_name="Elsewhere")
+    found = patients.search_patients(app, c.actor("assistant"), patients.SearchQuery.parse("listw", ""))
+    assert {p.id for p in found} == {p.id for p in shown}
+    visits.create_visit(app, c.actor("clinician"), shown[0].id, {"kind": "follow-up"})
+    visits.today(app, c.actor("assistant"))
+
+    def listed(pid: int) -> list[str]:
+        return [e.detail for e in audit.patient_trail(app, Actor.console(c.id), pid) if e.action == "patient.listed"]
+
+    assert listed(shown[0].id) == ["Today's list", "search result"]
+    assert all(listed(p.id) == ["search result"] for p in shown[1:])
+    assert listed(hidden.id) == []

@@ -29,6 +29,12 @@ def test_patient_fills_nrs_and_psfs_and_the_link_closes(app: App) -> None:
     soup = web.html(page)
     assert soup.select_one("h1").text == "Hello Mina"
     assert "Kioskpatient" not in page.text and "+1 555 0177" not in page.text and soup.select_one("nav") is None
+    # The tablet's view of the patient is audited, as the kiosk acting for the staff member who opened it.
+    from sotchart.services import audit
+    from sotchart.services.policy import Actor as PolicyActor
+
+    seen = [e for e in audit.patient_trail(app, PolicyActor.console(c.id), p.id) if e.action == "kiosk.view"]
+    assert len(seen) == 1 and seen[0].actor_label.startswith("kiosk (opened by ")
     bad = tablet.post(link, data={"nrs-pain.item.0": "7", "psfs.activity.0": "Gardening"})
     assert bad.status_code == 422 and "rating" in bad.text
     assert questionnaires.courses(app, c.actor("clinician"), p.id) == []  # nothing stored half-way

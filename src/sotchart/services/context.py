@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -148,6 +148,12 @@ class Unit:
         else:
             audit_store.append(self.conn, **event)
         self._events += 1
+
+    def audit_shown(self, action: str, patient_ids: Iterable[int], detail: str = "") -> None:
+        """One entry per patient a list put on screen (a search, Today, the kiosk), so each patient's own
+        access trail shows who saw their name, birth date and contact details, and when."""
+        for pid in dict.fromkeys(patient_ids):
+            self.audit(action, "patient", pid, patient_id=pid, detail=detail)
 
 
 @contextmanager

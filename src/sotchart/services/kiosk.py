@@ -15,7 +15,7 @@ from sotchart.domain.questionnaires import instrument
 from sotchart.domain.questionnaires.text import FREE_TEXT, check_clinic_text
 from sotchart.domain.roles import Action, Role
 from sotchart.services import questionnaires
-from sotchart.services.context import Actor, App, before_actor, unit
+from sotchart.services.context import Actor, App, Unit, before_actor, unit
 from sotchart.settings import Settings
 from sotchart.store import kiosk as kiosk_store
 from sotchart.store import patients as patient_store
@@ -84,8 +84,13 @@ def _session(app: App, token: str) -> dict[str, Any]:
 def view(app: App, token: str) -> KioskView:
     session = _session(app, token)
     texts = FREE_TEXT | clinic_text(app.settings)
-    with before_actor(app, read=True) as conn:
+    with before_actor(app) as conn:
         past = q_store.for_patient(conn, clinic_id=session["clinic_id"], patient_id=session["patient_id"])
+        # The tablet shows the patient's name and their earlier answers: audited as the kiosk, for the staff
+        # member who handed it over.
+        Unit(app, _kiosk_actor(conn, session), conn, app.clock()).audit(
+            "kiosk.view", "patient", session["patient_id"], patient_id=session["patient_id"]
+        )
     psfs = [r for r in past if r["instrument"] == "psfs"]
     items = [{"code": c, **texts[c]} for c in session["instruments"].split(",") if c in texts]
     return KioskView(session["given_name"], items, psfs[-1]["activities"] if psfs else [])
@@ -113,19 +118,24 @@ def submit(app: App, token: str, form: dict[str, str]) -> int:
     if not ready:
         raise InvalidInput("Nothing was answered yet.", [FieldProblem("answers", "Answer at least one question.")])
     with before_actor(app, read=True) as conn:
-        staff = user_store.get(conn, session["opened_by"])
-    actor = Actor(
+        actor = _kiosk_actor(conn, session)
+    for code, answers, activities in ready:
+        questionnaires.record(app, actor, session["patient_id"], code, answers, activities=activities)
+    with before_actor(app) as conn:
+        kiosk_store.end(conn, _digest(token), app.clock())
+    return len(ready)
+
+
+def _kiosk_actor(conn: Any, session: dict[str, Any]) -> Actor:
+    """The kiosk acts for the staff member who opened it, and says so in the audit log."""
+    staff = user_store.get(conn, session["opened_by"])
+    return Actor(
         session["opened_by"],
         session["clinic_id"],
         Role(staff["role"]) if staff else Role.ASSISTANT,
         f"kiosk (opened by {staff['email'] if staff else 'staff'})",
         "kiosk",
     )
-    for code, answers, activities in ready:
-        questionnaires.record(app, actor, session["patient_id"], code, answers, activities=activities)
-    with before_actor(app) as conn:
-        kiosk_store.end(conn, _digest(token), app.clock())
-    return len(ready)
 
 
 def _answers(code: str, form: dict[str, str], n_items: int) -> tuple[list[Any] | None, list[str] | None]:

@@ -9,7 +9,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
 from zxcvbn import zxcvbn
 
 from sotchart.domain.errors import FieldProblem, InvalidInput

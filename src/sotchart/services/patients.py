@@ -215,6 +215,7 @@ def search_patients(app: App, actor: Actor, query: SearchQuery, limit: int = 50)
             return []
         rows = patient_store.search(u.conn, **kwargs)
         u.audit("patient.search", "patient", "", detail=f"results={len(rows)}")
+        u.audit_shown("patient.listed", (int(r["id"]) for r in rows), detail="search result")
         return [_patient(r) for r in rows]
 
 

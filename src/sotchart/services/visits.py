@@ -303,4 +303,5 @@ def today(app: App, actor: Actor) -> Day:
             u.conn, clinic_id=u.clinic_id(), before=u.now - timedelta(hours=OVERDUE_HOURS)
         )
         u.audit("visit.day-list", "visit", "", detail=f"visits={len(rows)} overdue={len(overdue)}")
+        u.audit_shown("patient.listed", (int(r["patient_id"]) for r in [*rows, *overdue]), detail="Today's list")
         return Day(day, rows, overdue, str(app.zone(u.conn, actor.clinic_id)))
