@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+MIN_SECRET_LENGTH = 32
 ROLES = ("owner", "clinician", "assistant", "researcher")
 
 
@@ -119,8 +120,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> Settings:
-        if self.environment == "production" and (self.secret_key or "").strip() in PLACEHOLDER_SECRETS:
-            raise ValueError("SOTCHART_SECRET_KEY must be set to a long random value in production")
+        key = (self.secret_key or "").strip()
+        if self.environment == "production" and (key in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH):
+            # It keys the audit log's seals and encrypts second-factor secrets: a short one can be guessed.
+            raise ValueError(
+                f"SOTCHART_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters in "
+                "production, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
         return self
 
     @property

@@ -183,3 +183,11 @@ def test_an_update_without_if_match_is_refused_and_changes_nothing(app: App, api
     # With the ETag read, the same update goes through.
     ok = client.patch(f"/api/v1/patients/{p.id}", json={"phone": "+1 555 0100"}, headers={"If-Match": before[0]})
     assert ok.status_code == 200
+
+
+def test_an_episode_number_past_the_databases_range_is_a_clear_422(app: App, api) -> None:  # type: ignore[no-untyped-def]
+    c, client = api
+    p = factories.patient(app, c)
+    for huge in (2**63, 2**31):
+        body = _is_problem(client.post(f"/api/v1/patients/{p.id}/visits", json={"episode_id": huge}), 422)
+        assert "episode" in str(body).lower()
