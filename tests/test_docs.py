@@ -45,7 +45,17 @@ def test_cli_reference_is_current() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["architecture.md", "settings.md", "cli.md", "api.md", "deployment.md", "protocol-pack.md", "catalogue.md"]
+    "name",
+    [
+        "architecture.md",
+        "settings.md",
+        "cli.md",
+        "api.md",
+        "deployment.md",
+        "protocol-pack.md",
+        "catalogue.md",
+        "security.md",
+    ],
 )
 def test_linked_docs_exist(name: str) -> None:
     assert (DOCS / name).stat().st_size > 500
@@ -62,3 +72,15 @@ def test_production_refuses_a_placeholder_secret() -> None:
         with pytest.raises(ValidationError, match="at least 32 characters"):
             Settings(environment="production", secret_key=weak)
     Settings(environment="production", secret_key="k" * 48)
+
+
+def test_every_test_the_security_page_names_exists() -> None:
+    """docs/security.md promises by naming tests; a promise whose test is gone is not a promise."""
+    import re
+
+    text = (DOCS / "security.md").read_text()
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", text):
+        file = DOCS.parent / path
+        assert file.is_file(), f"docs/security.md names {path}, which does not exist"
+        if name:
+            assert f"def {name}(" in file.read_text(), f"docs/security.md names {path}::{name}, which does not exist"
