@@ -185,3 +185,13 @@ def charted_visit(app: App, c: ClinicWithStaff, patient_id: int, **changes: Any)
     v = visit(app, c, patient_id, kind="new-patient")
     charting.save_record(app, c.actor("clinician"), v.id, full_record(**changes), 0)
     return visits.get_visit(app, c.actor("clinician"), v.id)
+
+
+def token(app: App, c: ClinicWithStaff, role: str, name: str = "tests", scope: str = "write") -> str:
+    """A script's token for the role's account; an owner's needs a fresh code from its second factor."""
+    from sotchart.services import auth
+
+    code = ""
+    if role in app.settings.mfa_roles:
+        code = auth.current_code(app, c.emails[role], steps_ahead=1)
+    return users.issue_token(app, Actor.console(c.id), c.emails[role], name, scope=scope, code=code)

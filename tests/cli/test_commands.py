@@ -48,6 +48,15 @@ def test_init_then_user_management_then_token(fresh_app: App) -> None:
     assert "1234567893" in listed.stdout
     token = cli.run(fresh_app, "user", "token", "clin@bayview.test", "--name", "nightly").stdout.strip()
     assert token.startswith("sot_")
+    reader = cli.run(
+        fresh_app, "user", "token", "clin@bayview.test", "--name", "report", "--scope", "read", "--days", "7"
+    )
+    assert reader.returncode == 0, reader.stderr
+    listed_tokens = cli.run(fresh_app, "user", "tokens")
+    assert "nightly" in listed_tokens.stdout and "report" in listed_tokens.stdout and token not in listed_tokens.stdout
+    report_id = next(ln.split()[1] for ln in listed_tokens.stdout.splitlines() if "report" in ln)
+    assert cli.run(fresh_app, "user", "revoke-token", report_id).returncode == 0
+    assert "revoked" in cli.run(fresh_app, "user", "tokens", "clin@bayview.test").stdout
     client = web.client(fresh_app)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["role"] == "clinician"

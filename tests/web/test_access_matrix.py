@@ -8,8 +8,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from sotchart.domain.roles import Action, Role, allows
-from sotchart.services import patients, users, visits
-from sotchart.services.context import Actor, App
+from sotchart.services import patients, visits
+from sotchart.services.context import App
 from sotchart.web.app import create_app
 from tests import factories
 from tests.support import web
@@ -125,8 +125,9 @@ def _clients(app: App, clinic: factories.ClinicWithStaff) -> dict[str, dict]:
     for role in ROLES:
         page_client = web.client(app)
         web.sign_in(page_client, clinic.emails[role], app=app)
-        token = users.issue_token(app, Actor.console(clinic.id), clinic.emails[role], "matrix")
-        out[role] = {"page": page_client, "token": token}
+        token = factories.token(app, clinic, role, "matrix")
+        reader = factories.token(app, clinic, role, "matrix-read", scope="read") if role != "owner" else None
+        out[role] = {"page": page_client, "token": token, "read_token": reader}
     return out
 
 
@@ -197,6 +198,28 @@ def test_each_role_gets_what_the_policy_allows_in_its_own_clinic(app: App, two_c
             else:
                 assert r.status_code == 403, f"{role} should be refused {method} {path}: {r.status_code}"
                 assert SECRET_NAME not in r.text
+
+
+def test_a_read_token_reads_what_its_role_may_and_changes_nothing(app: App, two_clinics) -> None:  # type: ignore[no-untyped-def]
+    from sotchart.domain.roles import READ_ACTIONS
+
+    a, _b, p, _v = two_clinics
+    staff = _clients(app, a)
+    for (method, path), (action, body) in ROUTES.items():
+        if not path.startswith("/api/"):
+            continue
+        for role, entry in staff.items():
+            if entry["read_token"] is None:
+                continue
+            v = factories.visit(app, a, p.id, note="matrix note")
+            r = _call({**entry, "token": entry["read_token"]}, method, _fill(path, p.id, v.id), body)
+            allowed = action is None or (allows(Role(role), action) and action in READ_ACTIONS)
+            if allowed:
+                assert r.status_code in (200, 201, 409, 422), f"{role} read token: {method} {path}: {r.status_code}"
+            else:
+                assert r.status_code == 403, f"{role} read token should be refused {method} {path}: {r.status_code}"
+                if allows(Role(role), action):
+                    assert "may only read" in r.text
 
 
 def test_signed_out_callers_get_nothing(app: App, two_clinics) -> None:  # type: ignore[no-untyped-def]

@@ -202,11 +202,43 @@ def user_reset_mfa(email: str) -> None:
 
 
 @user_cli.command("token")
-def user_token(email: str, name: Annotated[str, typer.Option(help="What the token is for")] = "script") -> None:
+def user_token(
+    email: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "script",
+    scope: Annotated[str, typer.Option(help="read (look only) or write (what the account's role allows)")] = "write",
+    days: Annotated[int, typer.Option(help="Days until it expires (1 to 365)")] = 90,
+    code: Annotated[str, typer.Option(help="For an owner: the code the account's authenticator shows now")] = "",
+) -> None:
     """Create a bearer token for scripts, acting as this account. Shown once."""
     with app_handle() as app:
-        token = users.issue_token(app, Actor.console(), email, name)
+        token = users.issue_token(app, Actor.console(), email, name, scope=scope, days=days, code=code)
     print(token)
+
+
+@user_cli.command("tokens")
+def user_tokens(email: Annotated[str, typer.Argument(help="One account's tokens (default: all)")] = "") -> None:
+    """List tokens (never their values): live, expired and revoked."""
+    with app_handle() as app:
+        now = app.clock()
+        t = Table("id", Column("email", no_wrap=True), "name", "scope", "expires", "state")
+        for k in users.list_tokens(app, Actor.console(), email):
+            t.add_row(
+                str(k.id),
+                k.email,
+                k.name,
+                k.scope,
+                k.expires_at.date().isoformat() if k.expires_at else "never",
+                k.state(now),
+            )
+        out.print(t)
+
+
+@user_cli.command("revoke-token")
+def user_revoke_token(token_id: int) -> None:
+    """Revoke one token; the account's other tokens keep working."""
+    with app_handle() as app:
+        users.revoke_token(app, Actor.console(), token_id)
+        out.print(f"Token {token_id} revoked.")
 
 
 # --- database ---

@@ -35,6 +35,10 @@ class Action(StrEnum):
 
 
 _CLINICAL_READ = {Action.PATIENT_SEARCH, Action.PATIENT_READ}
+# What a read-only token may do: look, compute, export; never change a record.
+READ_ACTIONS = frozenset(
+    {*_CLINICAL_READ, Action.ANALYTICS_READ, Action.DEIDENTIFIED_READ, Action.AUDIT_READ, Action.ASSESS, Action.EXPORT}
+)
 _FRONT_DESK = _CLINICAL_READ | {
     Action.PATIENT_CREATE,
     Action.PATIENT_UPDATE,

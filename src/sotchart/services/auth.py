@@ -328,29 +328,53 @@ def _secret(app: App, user: dict[str, object]) -> str:
     return _decrypt(app, str(user["mfa_secret"])) if user["mfa_secret"] else ""
 
 
-def current_code(app: App, email: str, secret: str = "") -> str:
+def current_code(app: App, email: str, secret: str = "", *, steps_ahead: int = 0) -> str:
     """The code a user's authenticator would show now (for the demo sign-in and for tests); during set-up,
-    pass the secret the enrolment page showed."""
+    pass the secret the enrolment page showed. `steps_ahead=1` is the next 30-second code, which is
+    accepted for clock drift: a second act needing a fresh code within the same half-minute."""
+    at = app.clock() + timedelta(seconds=30 * steps_ahead)
     if secret:
-        return pyotp.TOTP(secret).at(app.clock())
+        return pyotp.TOTP(secret).at(at)
     with before_actor(app, read=True) as conn:
         user = user_store.by_email(conn, email.lower())
     if not user or not user["mfa_secret"]:
         raise InvalidInput(f"{email} has no second factor set up.")
-    return pyotp.TOTP(_secret(app, user)).at(app.clock())
+    return pyotp.TOTP(_secret(app, user)).at(at)
 
 
 # --- API tokens for scripts ---
 
 
 def actor_for_token(app: App, token: str, address: str) -> Actor | None:
+    """The token's account as an actor with the token's scope, while the token is live (not revoked,
+    not expired) and the account not locked."""
     if not token or len(token) > 200:
         return None
     with before_actor(app, read=True) as conn:
-        user = user_store.user_for_token(conn, _digest(token))
+        user = user_store.user_for_token(conn, _digest(token), app.clock())
     if user is None or user["disabled_at"] is not None:
         return None
-    return Actor(user["id"], user["clinic_id"], Role(user["role"]), user["email"], address)
+    return Actor(
+        user["id"], user["clinic_id"], Role(user["role"]), user["email"], address, scope=str(user["token_scope"])
+    )
+
+
+def confirm_second_factor(app: App, conn: Any, user: dict[str, Any], code: str) -> None:
+    """A fresh code from the account's own authenticator, for an act that needs the second factor outside
+    a sign-in (a token for an owner). The code is used up, as at sign-in."""
+    now = app.clock()
+    step = _matching_step(_secret(app, user), "".join(ch for ch in code if ch.isdigit()), now)
+    if user["mfa_enrolled_at"] is None:
+        raise InvalidInput(
+            f"{user['email']} must set up a second factor (sign in once) before a token can be made for it.",
+            [FieldProblem("code", "Sign in as this account and set up the authenticator first.")],
+        )
+    if step is None or step <= int(user["mfa_last_step"] or -1):
+        raise InvalidInput(
+            "A token for this account needs the code its authenticator shows now.",
+            [FieldProblem("code", "Pass --code with the 6-digit code from the account holder's authenticator.")],
+        )
+    user_store.set_fields(conn, int(user["id"]), now, mfa_last_step=step)
 
 
 def new_token_value() -> tuple[str, str]:

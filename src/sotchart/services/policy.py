@@ -7,7 +7,7 @@ import getpass
 from dataclasses import dataclass
 
 from sotchart.domain.errors import Forbidden
-from sotchart.domain.roles import Action, Role, allows
+from sotchart.domain.roles import READ_ACTIONS, Action, Role, allows
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Actor:
     role: Role
     label: str
     address: str = ""
+    scope: str = "write"  # a read token's actor may only read, whatever its role allows
 
     @classmethod
     def console(cls, clinic_id: int | None = None) -> Actor:
@@ -31,4 +32,8 @@ def require(actor: Actor, action: Action) -> None:
         raise Forbidden(
             f"Your role ({actor.role.value}) does not allow this ({action.value}). "
             "Ask the clinic's owner if you need it."
+        )
+    if actor.scope == "read" and action not in READ_ACTIONS:
+        raise Forbidden(
+            f"This token may only read; {action.value} changes records. Use a token made with --scope write."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sotchart.domain import signature
@@ -134,6 +134,8 @@ def lock_user(app: App, actor: Actor, email: str, *, locked: bool = True) -> Non
         if locked:
             user_store.set_fields(u.conn, row["id"], u.now, disabled_at=u.now)
             user_store.end_all_sessions(u.conn, row["id"], u.now)
+            # Unlocking later must not bring back what the account's tokens could do: they end with the lock.
+            user_store.revoke_tokens(u.conn, now=u.now, user_id=row["id"])
         else:
             user_store.set_fields(u.conn, row["id"], u.now, disabled_at=None, locked_until=None, failed_attempts=0)
         u.audit("user.lock" if locked else "user.unlock", "user", row["id"])
@@ -169,13 +171,93 @@ def change_role(app: App, actor: Actor, email: str, role: str) -> None:
         u.audit("user.role", "user", row["id"], detail=f"{row['role']}->{role}")
 
 
-def issue_token(app: App, actor: Actor, email: str, name: str) -> str:
-    """A bearer token for scripts, shown once; only its hash is kept."""
+TOKEN_SCOPES = ("read", "write")
+TOKEN_DAYS_MAX = 365
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    email: str
+    name: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "live"
+
+
+def issue_token(
+    app: App, actor: Actor, email: str, name: str, *, scope: str = "write", days: int = 90, code: str = ""
+) -> str:
+    """A bearer token for scripts, shown once; only its hash is kept. It reads only, or writes as far as
+    its account's role allows; it expires; an account that signs in with a second factor gets one only
+    with a fresh code from that factor."""
+    problems = []
     if not name.strip() or len(name) > 100:
-        raise InvalidInput("Name the token (at most 100 characters), e.g. the script that will use it.")
+        problems.append(FieldProblem("name", "Name the token (at most 100 characters), e.g. the script that uses it."))
+    if scope not in TOKEN_SCOPES:
+        problems.append(FieldProblem("scope", "Choose read or write."))
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        problems.append(FieldProblem("days", f"A token lasts 1 to {TOKEN_DAYS_MAX} days."))
+    if problems:
+        raise InvalidInput("The token needs fixing.", problems)
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         row = _target(u, email)
+        if row["role"] in app.settings.mfa_roles:
+            auth.confirm_second_factor(app, u.conn, row, code)
         token, digest = auth.new_token_value()
-        tid = user_store.create_token(u.conn, user_id=row["id"], name=name.strip(), token_hash=digest, now=u.now)
-        u.audit("user.token", "api_token", tid, detail=f"for user {row['id']}")
+        tid = user_store.create_token(
+            u.conn,
+            user_id=row["id"],
+            name=name.strip(),
+            token_hash=digest,
+            now=u.now,
+            scope=scope,
+            expires_at=u.now + timedelta(days=days),
+        )
+        u.audit("user.token", "api_token", tid, detail=f"for user {row['id']} scope={scope} days={days}")
         return token
+
+
+def list_tokens(app: App, actor: Actor, email: str = "") -> list[TokenInfo]:
+    """The clinic's tokens (or one account's), live, expired and revoked alike, never their values."""
+    with unit(app, actor, Action.USER_MANAGE, "user", read=True) as u:
+        if email:
+            ids = [int(_target(u, email)["id"])]
+        else:
+            clinic = None if actor.role == Role.SYSTEM else actor.clinic_id
+            ids = [int(r["id"]) for r in user_store.list_for_clinic(u.conn, clinic)]
+        rows = user_store.tokens_of(u.conn, ids) if ids else []
+        return [
+            TokenInfo(
+                int(r["id"]),
+                str(r["email"]),
+                str(r["name"]),
+                str(r["scope"]),
+                r["created_at"],
+                r["expires_at"],
+                r["last_used_at"],
+                r["revoked_at"],
+            )
+            for r in rows
+        ]
+
+
+def revoke_token(app: App, actor: Actor, token_id: int) -> None:
+    with unit(app, actor, Action.USER_MANAGE, "api_token", token_id) as u:
+        clinic = None if actor.role == Role.SYSTEM else actor.clinic_id
+        ids = [int(r["id"]) for r in user_store.list_for_clinic(u.conn, clinic)]
+        mine = {int(t["id"]) for t in user_store.tokens_of(u.conn, ids)} if ids else set()
+        if token_id not in mine:
+            raise NotFound(f"No token {token_id} in this clinic. `sotchart user tokens` lists them.")
+        if not user_store.revoke_tokens(u.conn, now=u.now, token_id=token_id):
+            raise Conflict(f"Token {token_id} is already revoked.")
+        u.audit("user.token-revoke", "api_token", token_id)

@@ -115,6 +115,9 @@ api_token = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
+    # "read" tokens may only read; "write" ones do what the account's role allows.
+    Column("scope", String(10), nullable=False, server_default="write"),
+    Column("expires_at", UtcDateTime, nullable=True),
 )
 
 patient = Table(

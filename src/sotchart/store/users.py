@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, update
 
 from sotchart.store.tables import api_token, app_user, mfa_recovery_code, user_session
 
@@ -174,20 +174,47 @@ def unused_recovery_codes(conn: Connection, user_id: int) -> int:
 # --- API tokens ---
 
 
-def create_token(conn: Connection, *, user_id: int, name: str, token_hash: str, now: datetime) -> int:
+def create_token(
+    conn: Connection, *, user_id: int, name: str, token_hash: str, now: datetime, scope: str, expires_at: datetime
+) -> int:
     return int(
         conn.execute(
             insert(api_token)
-            .values(user_id=user_id, name=name, token_hash=token_hash, created_at=now)
+            .values(
+                user_id=user_id, name=name, token_hash=token_hash, created_at=now, scope=scope, expires_at=expires_at
+            )
             .returning(api_token.c.id)
         ).scalar_one()
     )
 
 
-def user_for_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+def tokens_of(conn: Connection, user_ids: list[int]) -> list[dict[str, Any]]:
+    q = select(api_token, app_user.c.email).join(app_user, app_user.c.id == api_token.c.user_id)
+    rows = conn.execute(q.where(api_token.c.user_id.in_(user_ids)).order_by(api_token.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def revoke_tokens(conn: Connection, *, now: datetime, user_id: int | None = None, token_id: int | None = None) -> int:
+    """Revoke one token, or every live token of a user; the rows stay, with when they were revoked."""
+    conds: list[ColumnElement[bool]] = [api_token.c.revoked_at.is_(None)]
+    if token_id is not None:
+        conds.append(api_token.c.id == token_id)
+    if user_id is not None:
+        conds.append(api_token.c.user_id == user_id)
+    return int(conn.execute(update(api_token).where(and_(*conds)).values(revoked_at=now)).rowcount)
+
+
+def user_for_token(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | None:
+    """The account of a live token (not revoked, not expired), with the token's id and scope."""
     row = conn.execute(
-        select(app_user, api_token.c.id.label("token_id"))
+        select(app_user, api_token.c.id.label("token_id"), api_token.c.scope.label("token_scope"))
         .join(api_token, api_token.c.user_id == app_user.c.id)
-        .where(and_(api_token.c.token_hash == token_hash, api_token.c.revoked_at.is_(None)))
+        .where(
+            and_(
+                api_token.c.token_hash == token_hash,
+                api_token.c.revoked_at.is_(None),
+                (api_token.c.expires_at.is_(None)) | (api_token.c.expires_at > now),
+            )
+        )
     ).first()
     return dict(row._mapping) if row else None
