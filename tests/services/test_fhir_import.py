@@ -113,3 +113,51 @@ def test_damaged_duplicate_and_forbidden_imports_write_nothing(app: App, fresh_a
     assert first.patients == len(files["Patient"]) and first.failed == []
     twice = fhir_import.import_export(fresh_app, into.actor("owner"), good)
     assert twice.patients == 0 and "already holds" in str(twice.failed[0])
+
+
+def test_an_import_passes_the_desks_checks_and_cannot_name_files(app: App, fresh_app: App, tmp_path: Path) -> None:
+    # An imported chart number became the zip member pdf/../../ZIPSLIP.pdf in later exports; a 157 MB
+    # family name was kept; a patient without birthDate crashed the import with a KeyError.
+    c, _patient_id, _signed = _patient_with_a_record(app)
+    good = tmp_path / "good.zip"
+    fhir_export.export(app, c.actor("owner"), good)
+    into = factories.clinic_with_staff(fresh_app)
+
+    def chart(value: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def change(p: dict[str, Any]) -> dict[str, Any]:
+            ids = [i for i in p.get("identifier") or [] if not i.get("system", "").endswith("/chart-number")]
+            return p | {"identifier": [*ids, {"system": "https://sotchart.org/fhir/chart-number", "value": value}]}
+
+        return change
+
+    crafted = {
+        "zipslip": (chart("../../../tmp/ZIPSLIP"), "chart number"),
+        "huge": (lambda p: p | {"name": [{"family": "x" * 1_000_000, "given": ["A"]}]}, "at most 100 characters"),
+        "no-birth": (lambda p: {k: v for k, v in p.items() if k != "birthDate"}, "date of birth"),
+        "future": (lambda p: p | {"birthDate": "2999-01-01"}, "in the future"),
+    }
+    for name, (change, said) in crafted.items():
+        report = fhir_import.import_export(
+            fresh_app, into.actor("owner"), _tampered(good, tmp_path / f"{name}.zip", "Patient.ndjson", change)
+        )
+        assert report.patients == 0 and said in str(report.failed), (name, report.failed)
+        with fresh_app.db.read() as conn:
+            assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None
+
+
+def test_export_file_names_are_safe_identifiers_whatever_a_chart_number_held(app: App, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from sotchart.reports.chart import add_chart_pdfs
+
+    c, patient_id, _signed = _patient_with_a_record(app)
+    # A chart number as an older import could leave it, written past today's checks.
+    with app.db.transaction() as conn:
+        conn.execute(text("UPDATE patient SET chart_number = '../../evil' WHERE id = :id"), {"id": patient_id})
+    out = tmp_path / "export.zip"
+    fhir_export.export(app, c.actor("owner"), out)
+    add_chart_pdfs(out, app, c.actor("owner"), [patient_id])
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+    assert all(".." not in n and not n.startswith("/") for n in names), names
+    assert f"pdf/evil-{patient_id}.pdf" in names

@@ -73,6 +73,23 @@ def check_details(details: PatientDetails, today: date) -> None:
     p.raise_if_any()
 
 
+# A chart number names files in exports (pdf/<chart number>.pdf), so it is an identifier, never a path.
+_CHART_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+
+
+def chart_number_problem(value: str) -> str:
+    """Why a chart number from another system cannot be kept, or "" when it can."""
+    if not _CHART_NUMBER.match(value):
+        return "A chart number is 1 to 20 letters, digits, - or _, starting with a letter or digit."
+    return ""
+
+
+def file_name_part(value: str) -> str:
+    """A value made safe as one part of a file name in an archive: no path, no dot-files, no separators."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", value)[:40].strip("_")
+    return safe or "unnamed"
+
+
 ALERT_KINDS = ("allergy", "safety", "administrative")
 
 

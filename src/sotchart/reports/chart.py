@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sotchart.domain.patients import file_name_part
 from sotchart.reports import charts
 from sotchart.reports.pdf import render_pdf
 from sotchart.services import patients, questionnaires
@@ -49,11 +50,12 @@ def add_chart_pdfs(
     clinic_name: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Append pdf/<chart number>.pdf for each patient to an export zip; returns how many were added."""
+    """Append pdf/<chart number>-<id>.pdf for each patient to an export zip; returns how many were added."""
     with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as z:
         for pid in patient_ids:
             chart_number, pdf = chart_pdf(app, actor, pid, clinic_name)
-            z.writestr(f"pdf/{chart_number}.pdf", pdf)
+            # Member names are made from safe identifiers, whatever a chart number once held.
+            z.writestr(f"pdf/{file_name_part(chart_number)}-{pid}.pdf", pdf)
             if progress:
                 progress(1)
     return len(patient_ids)

@@ -25,9 +25,9 @@ from sotchart.domain import charting as rules
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
 from sotchart.domain.fhir import codes as c
 from sotchart.domain.fhir import mapper
-from sotchart.domain.patients import search_key
+from sotchart.domain.patients import chart_number_problem, check_details, search_key
 from sotchart.domain.roles import Action
-from sotchart.services import passwords
+from sotchart.services import passwords, patients
 from sotchart.services.charting import SignedElsewhere, visit_summary, write_signed
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
@@ -253,13 +253,29 @@ class _Importer:
         )
         previous = next((i["value"] for i in p.get("identifier") or [] if i.get("use") == "old"), "")
         name = (p.get("name") or [{}])[0]
-        family, given = name.get("family", ""), " ".join(name.get("given") or [])
-        birth = date.fromisoformat(p["birthDate"])
+        telecom = {t.get("system"): t.get("value", "") for t in p.get("telecom") or []}
+        # An imported patient passes the same checks as one registered at the desk: a 157 MB family name,
+        # a birth date missing or in the future, a chart number that is a path are refused, named.
+        details = patients.parse_details(
+            {
+                "family_name": name.get("family", ""),
+                "given_name": " ".join(name.get("given") or []),
+                "birth_date": p.get("birthDate", ""),
+                "sex": GENDER_TO_SEX.get(p.get("gender", "unknown"), "unknown"),
+                "phone": telecom.get("phone", ""),
+                "email": telecom.get("email", ""),
+                "address": ((p.get("address") or [{}])[0]).get("text", ""),
+                "external_id": previous,
+            }
+        )
+        check_details(details, u.today())
+        if chart and (why := chart_number_problem(chart)):
+            raise InvalidInput(f"Patient/{p.get('id')}: chart number {chart[:40]!r}: {why}")
+        family, given, birth = details.family_name, details.given_name, details.birth_date
         if chart and patient_store.chart_number_taken(u.conn, u.clinic_id(), chart):
             raise Conflict(f"The clinic already holds a patient with chart number {chart}.")
         if store.same_person(u.conn, u.clinic_id(), search_key(family), search_key(given), birth):
             raise Conflict(f"The clinic already holds {given} {family}, born {birth.isoformat()}.")
-        telecom = {t.get("system"): t.get("value", "") for t in p.get("telecom") or []}
         values = {
             "chart_number": chart or f"I{secrets.token_hex(4)}",
             "family_name": family,
@@ -267,11 +283,11 @@ class _Importer:
             "family_key": search_key(family),
             "given_key": search_key(given),
             "birth_date": birth,
-            "sex": GENDER_TO_SEX.get(p.get("gender", "unknown"), "unknown"),
-            "phone": telecom.get("phone", ""),
-            "email": telecom.get("email", ""),
-            "address": ((p.get("address") or [{}])[0]).get("text", ""),
-            "external_id": previous,
+            "sex": details.sex,
+            "phone": details.phone,
+            "email": details.email,
+            "address": details.address,
+            "external_id": details.external_id,
             "status": "active" if p.get("active", True) else "inactive",
         }
         pid = store.patient_row(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=u.actor.user_id, now=u.now)
@@ -495,5 +511,8 @@ def _import_patient(
         with unit(app, actor, Action.IMPORT, "patient", owner) as u:
             _Importer(app, u, report, users).patient(lines)
     except (Conflict, InvalidInput, KeyError, ValueError, IndexError) as err:
-        detail = err.detail if isinstance(err, Conflict | InvalidInput) else f"{type(err).__name__}: {err}"
+        detail = err.detail if isinstance(err, Conflict | InvalidInput) else f"{type(err).__name__}: {err}"[:300]
+        if isinstance(err, InvalidInput) and err.problems:
+            # Each field to fix, as the desk would be told; never the value itself (it may be megabytes).
+            detail += " " + "; ".join(f"{pr.field}: {pr.message}" for pr in err.problems)
         report.failed.append(Problem(owner, f"not imported: {detail}"))
