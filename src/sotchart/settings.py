@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         "commit, so `audit verify` can tell that no newest entries were cut off. Default: audit-anchor in the "
         "data folder; put it on another disk or a host-mounted folder the database's users cannot write.",
     )
+    import_max_bytes: int = Field(
+        2 * 1024**3,
+        ge=1024**2,
+        description="Most bytes an import may unpack in all (a zip that claims less but unpacks more stops there).",
+    )
+    import_max_line_bytes: int = Field(
+        8 * 1024**2, ge=64 * 1024, description="Longest NDJSON line (one resource) an import reads."
+    )
+    import_max_files: int = Field(500, ge=10, description="Most files an import's zip may hold.")
+    import_max_seconds: int = Field(
+        3600, ge=60, description="An import stops after this long, reporting which patients it brought in."
+    )
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
     time_zone: str = Field(
         "America/New_York",

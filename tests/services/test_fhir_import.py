@@ -161,3 +161,42 @@ def test_export_file_names_are_safe_identifiers_whatever_a_chart_number_held(app
         names = z.namelist()
     assert all(".." not in n and not n.startswith("/") for n in names), names
     assert f"pdf/evil-{patient_id}.pdf" in names
+
+
+def test_an_import_is_bounded_in_bytes_lines_files_and_time(app: App, fresh_app: App, tmp_path: Path) -> None:
+    # A 1 MB zip once wrote 1 GiB to temp, a 0.3 MB one held 745 MB for one line.
+    from sotchart.services.context import App as AppHandle
+    from tests.conftest import make_settings
+
+    url = fresh_app.db.url.render_as_string(hide_password=False)
+    small = AppHandle(
+        settings=make_settings(url, tmp_path / "small", import_max_bytes=2 * 1024**2, import_max_line_bytes=64 * 1024),
+        db=fresh_app.db,
+    )
+    into = factories.clinic_with_staff(small)
+    manifest = {"output": [{"type": "Patient", "url": "Patient.ndjson"}]}
+
+    def zip_of(name: str, body: bytes, extra: int = 0) -> Path:
+        out = tmp_path / name
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("manifest.json", orjson.dumps(manifest))
+            z.writestr("Patient.ndjson", body)
+            for i in range(extra):
+                z.writestr(f"junk/{i}.txt", b"")
+        return out
+
+    bomb = zip_of("bomb.zip", b"\n" * (3 * 1024**2))  # 3 MiB of newlines deflate to a few KB
+    assert bomb.stat().st_size < 64 * 1024
+    with pytest.raises(InvalidInput, match="unpacks to more than"):
+        fhir_import.import_export(small, into.actor("owner"), bomb)
+    long_line = zip_of(
+        "long.zip", b'{"resourceType":"Patient","id":"p1","name":[{"family":"' + b"x" * 200_000 + b'"}]}\n'
+    )
+    with pytest.raises(InvalidInput) as e:
+        fhir_import.import_export(small, into.actor("owner"), long_line)
+    assert any("longer than" in p.message for p in e.value.problems)
+    crowded = zip_of("crowded.zip", b"", extra=600)
+    with pytest.raises(InvalidInput, match="holds 602 files"):
+        fhir_import.import_export(small, into.actor("owner"), crowded)
+    with small.db.read() as conn:
+        assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import base64
 import secrets
-import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
@@ -104,37 +103,97 @@ def _validation_problem(r: dict[str, Any]) -> str:
     return ""
 
 
-def _index(path: Path, folder: Path, say: Progress) -> _Index:
+@dataclass(frozen=True)
+class Limits:
+    """What an import may cost, from the settings: a small crafted zip once unpacked to 1 GiB, held 745 MB
+    in memory for one line, or ran for minutes."""
+
+    max_bytes: int
+    max_line: int
+    max_files: int
+    deadline: float  # time.monotonic() past which the import stops
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ImportStopped("The import took longer than SOTCHART_IMPORT_MAX_SECONDS and stopped.")
+
+
+class ImportStopped(InvalidInput):
+    """A limit reached: the import stops, and its report says how far it got."""
+
+
+def _unpack(z: zipfile.ZipFile, url: str, dst: Path, limits: Limits, budget: list[int]) -> None:
+    """Copy one member out, counting what it really unpacks to (a header can claim less)."""
+    with z.open(url) as src, dst.open("wb") as out:
+        while chunk := src.read(1 << 20):
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise ImportStopped(
+                    f"The zip unpacks to more than {limits.max_bytes:,} bytes (SOTCHART_IMPORT_MAX_BYTES); "
+                    "nothing was imported. Split the export, or raise the limit for this import."
+                )
+            out.write(chunk)
+            limits.check_time()
+
+
+def _lines(f: BinaryIO, max_line: int) -> Iterator[tuple[int, bytes | None]]:
+    """Each line with its byte length; a line longer than max_line is skipped without holding it in
+    memory (its bytes are None)."""
+    while True:
+        raw = f.readline(max_line + 1)
+        if not raw:
+            return
+        if len(raw) > max_line and not raw.endswith(b"\n"):
+            size = len(raw)
+            while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                size += len(rest)
+            yield size + len(rest), None
+            continue
+        yield len(raw), raw
+
+
+def _index(path: Path, folder: Path, say: Progress, limits: Limits) -> _Index:
     """Unpack each NDJSON file, then read it line by line: parse, validate, note its patient and offset."""
     index = _Index(folder)
     with _open_zip(path) as z:
+        if len(z.infolist()) > limits.max_files:
+            raise ImportStopped(
+                f"The zip holds {len(z.infolist())} files; an export holds one per resource type "
+                f"(at most {limits.max_files}, SOTCHART_IMPORT_MAX_FILES). Nothing was imported."
+            )
         try:
-            manifest = orjson.loads(z.read("manifest.json"))
+            manifest = orjson.loads(z.read("manifest.json")) if z.getinfo("manifest.json").file_size < 1 << 20 else {}
             outputs = [(str(o["type"]), str(o["url"])) for o in manifest["output"]]
         except (KeyError, TypeError, orjson.JSONDecodeError) as err:
             raise InvalidInput(
                 "The zip has no readable manifest.json (the Bulk Data manifest `sotchart export` writes).",
                 [FieldProblem("manifest.json", "Export again with `sotchart export`.")],
             ) from err
+        budget = [limits.max_bytes]
         for kind, url in outputs:
             name = f"{len(index.urls)}.ndjson"
             try:
-                with z.open(url) as src, (folder / name).open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+                _unpack(z, url, folder / name, limits, budget)
             except (KeyError, zipfile.BadZipFile, OSError) as err:
                 index.problem("", url, f"listed in the manifest but unreadable ({err})")
                 continue
             index.urls[kind] = name
             with (folder / name).open("rb") as f:
                 offset, n = 0, 0
-                for raw in f:
+                for size, raw in _lines(f, limits.max_line):
                     n += 1
-                    here, offset = offset, offset + len(raw)
+                    here, offset = offset, offset + size
+                    if raw is None:
+                        index.problem(
+                            "", f"{url} line {n}", f"is longer than {limits.max_line:,} bytes and was not read"
+                        )
+                        continue
                     if not raw.strip():
                         continue
                     _index_line(index, kind, url, n, here, raw)
                     if n % 1000 == 0:
                         say(kind, 1000)
+                        limits.check_time()
     return index
 
 
@@ -464,8 +523,15 @@ def import_export(app: App, actor: Actor, path: Path, *, progress: Progress | No
     say = progress or (lambda _what, _n: None)
     with unit(app, actor, Action.IMPORT, "import", path.name, read=True):
         pass  # refuse a role without the right before reading anything
+    settings = app.settings
+    limits = Limits(
+        settings.import_max_bytes,
+        settings.import_max_line_bytes,
+        settings.import_max_files,
+        time.monotonic() + settings.import_max_seconds,
+    )
     with tempfile.TemporaryDirectory(prefix="sotchart-import-") as tmp:
-        index = _index(path, Path(tmp), say)
+        index = _index(path, Path(tmp), say, limits)
         shared_problems = index.problems.get("", []) + _dangling(index, index.shared)
         if shared_problems:
             raise InvalidInput(
@@ -478,7 +544,17 @@ def import_export(app: App, actor: Actor, path: Path, *, progress: Progress | No
             u.audit("import.staff", "clinic", u.clinic_id(), detail=f"{len(users)} practitioner(s) from {path.name}")
         reader = _Reader(index)
         try:
-            for owner, entries in index.groups.items():
+            groups = list(index.groups.items())
+            for done, (owner, entries) in enumerate(groups):
+                if time.monotonic() > limits.deadline:
+                    report.failed.append(
+                        Problem(
+                            "import",
+                            f"stopped after SOTCHART_IMPORT_MAX_SECONDS: {len(groups) - done} patient(s) not "
+                            "imported; import the same file again to bring in the rest (the others are kept)",
+                        )
+                    )
+                    break
                 _import_patient(app, actor, report, users, index, reader, owner, entries)
                 say(owner, len(entries))
         finally:
