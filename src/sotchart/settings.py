@@ -54,8 +54,16 @@ class Settings(BaseSettings):
         "owner",
         description="Comma-separated roles that must use a second factor (TOTP) to sign in. Owners always must.",
     )
-    cookie_secure: bool = Field(
-        False, description="Send the session cookie only over HTTPS. Turn on behind a TLS proxy."
+    cookie_secure: bool | None = Field(
+        None,
+        description="Send the session cookie only over HTTPS, and HSTS with every answer. Default: on in "
+        "production (behind a TLS proxy), off otherwise; set false only to try production settings over HTTP.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="The address clinicians and FHIR clients use (https://sotchart.clinic.example). Links the "
+        "server writes (FHIR bundles) use it; in production without it, the server's own host and port are "
+        "used, never the Host header a client sent.",
     )
     max_body_bytes: int = Field(
         1_000_000, ge=10_000, description="Largest request body accepted, in bytes; larger gets 413."
@@ -140,6 +148,10 @@ class Settings(BaseSettings):
                 "production, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.environment == "production"
 
     @property
     def mfa_roles(self) -> frozenset[str]:

@@ -174,3 +174,18 @@ def test_the_checks_catch_a_bad_resource_a_dangling_reference_and_an_unbound_cod
         )
     with pytest.raises(AssertionError, match="not a bound code"):
         fhir.check(zip_of({**patient, "maritalStatus": {"coding": [{"system": "http://loinc.org", "code": "0000-0"}]}}))
+
+
+def test_a_formula_typed_as_a_name_is_text_in_the_exported_csv(app: App, tmp_path: Path) -> None:
+    import csv
+    import io
+    import zipfile
+
+    c = factories.clinic_with_staff(app)
+    factories.patient(app, c, family_name='=HYPERLINK("http://evil.example","open")', given_name="@SUM(A1)")
+    out = tmp_path / "export.zip"
+    fhir_export.export(app, c.actor("owner"), out)
+    with zipfile.ZipFile(out) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("csv/patient.csv").decode())))
+    assert rows[0]["family_name"] == '\'=HYPERLINK("http://evil.example","open")'
+    assert rows[0]["given_name"] == "'@SUM(A1)"

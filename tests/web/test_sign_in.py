@@ -204,3 +204,33 @@ def test_guessable_passwords_are_refused_with_what_to_do(app: App) -> None:
         password="lighthouse cobalt marmalade",
     )
     assert ok.email == "maria.garcia@clinic.test"
+
+
+def test_production_sends_secure_cookies_hsts_and_its_own_links(shared_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The Host header was echoed in FHIR links; the session cookie was Secure only when a setting said so.
+    from sotchart.services.context import App as AppHandle
+    from sotchart.settings import Settings
+
+    url = shared_database.url.render_as_string(hide_password=False)
+    settings = Settings(
+        environment="production",
+        database_url=url,
+        data_dir=tmp_path,
+        secret_key="p" * 48,
+        public_url="https://sotchart.clinic.example",
+        time_zone="UTC",
+    )
+    prod = AppHandle(settings=settings, db=shared_database)
+    c = factories.clinic_with_staff(prod)
+    patient = factories.patient(prod, c)
+    client = web.client(prod)
+    r = web.sign_in(client, c.emails["clinician"])
+    assert "secure" in r.headers["set-cookie"].lower()
+    assert r.headers["strict-transport-security"].startswith("max-age=")
+    token = factories.token(prod, c, "clinician")
+    bundle = client.get(
+        f"/fhir/Patient/p{patient.id}/$everything",
+        headers={"Authorization": f"Bearer {token}", "Host": "attacker.example"},
+    ).json()
+    links = [x["url"] for x in bundle.get("link", [])] + [e["fullUrl"] for e in bundle.get("entry", [])]
+    assert links and all(u.startswith("https://sotchart.clinic.example/fhir") for u in links), links

@@ -24,6 +24,7 @@ from sotchart.domain.fhir import mapper
 from sotchart.domain.protocol.pack import ProtocolPack
 from sotchart.domain.questionnaires import INSTRUMENTS
 from sotchart.domain.roles import Action
+from sotchart.domain.spreadsheet import safe_cell
 from sotchart.services import protocol
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import clinics as clinic_store
@@ -128,7 +129,7 @@ def _write_csv(conn: Any, folder: Path, clinic_id: int, patient_id: int | None) 
         with (folder / "csv" / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(columns)
-            w.writerows([_csv_value(v) for v in row] for row in rows)
+            w.writerows([safe_cell(_csv_value(v)) for v in row] for row in rows)
     return list(store.CSV_TABLES)
 
 

@@ -23,6 +23,7 @@ from sotchart import __version__
 from sotchart.domain import agreement
 from sotchart.domain import deidentify as rules
 from sotchart.domain.roles import Action
+from sotchart.domain.spreadsheet import safe_cell
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import examinations as exam_store
 from sotchart.store import research as store
@@ -46,7 +47,9 @@ class _Table:
 
     def add(self, row: dict[str, Any]) -> None:
         values = [row.get(c.name) for c in self.columns]
-        self._csv.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in values])
+        self._csv.writerow(
+            [safe_cell("" if v is None else v.isoformat() if isinstance(v, date) else v) for v in values]
+        )
         for c, v in zip(self.columns, values, strict=True):
             self._batch[c.name].append(v)
         self.rows += 1

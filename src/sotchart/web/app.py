@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
 
     # Outermost first: size is checked before anything reads the body.
     app.add_middleware(ServerTiming)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 

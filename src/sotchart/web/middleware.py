@@ -89,8 +89,12 @@ async def _too_large(send: Any, limit: int) -> None:
 
 
 class SecurityHeaders:
-    def __init__(self, app: Any) -> None:
+    """The headers above on every answer; with HTTPS (secure cookies), also HSTS, so a browser that has
+    seen the clinic's address once never sends a session over plain HTTP again."""
+
+    def __init__(self, app: Any, hsts: bool = False) -> None:
         self.app = app
+        self.headers = [*SECURITY_HEADERS, *([(b"strict-transport-security", b"max-age=31536000")] if hsts else [])]
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -100,9 +104,7 @@ class SecurityHeaders:
         async def add_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    h for h in SECURITY_HEADERS if h[0] not in names
-                ]
+                message["headers"] = list(message.get("headers", [])) + [h for h in self.headers if h[0] not in names]
             await send(message)
 
         await self.app(scope, receive, add_headers)

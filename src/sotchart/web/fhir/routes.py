@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from sotchart import __version__
 from sotchart.services import fhir_api
+from sotchart.settings import Settings
 from sotchart.web.deps import ActorDep, AppDep
 
 router = APIRouter(prefix="/fhir", tags=["FHIR"])
@@ -23,6 +24,13 @@ def _json(body: dict[str, Any]) -> Response:
 
 
 def _base(request: Request) -> str:
+    """Where the links a bundle carries point: the configured public address; in production without one,
+    the server's own address; never a Host header a client made up (it would be echoed to others)."""
+    s: Settings = request.app.state.sotchart.settings
+    if s.public_url:
+        return s.public_url.rstrip("/") + "/fhir"
+    if s.environment == "production":
+        return f"http://{s.host}:{s.port}/fhir"
     return str(request.base_url).rstrip("/") + "/fhir"
 
 

@@ -45,7 +45,7 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
         token,
         httponly=True,
         samesite="lax",
-        secure=app.settings.cookie_secure,
+        secure=app.settings.secure_cookies,
         max_age=app.settings.session_max_hours * 3600,
         path="/",
     )
