@@ -66,3 +66,22 @@ def routes(fastapi_app: Any) -> list[Any]:
 
     walk(fastapi_app.routes)
     return out
+
+
+def form_values(form: Any) -> dict[str, Any]:
+    """What a browser would send for a form as drawn: text and hidden inputs, each select's chosen option,
+    textareas, and the ticked checkboxes (a list under their name)."""
+    data: dict[str, Any] = {}
+    for el in form.select("input[name], textarea[name], select[name]"):
+        name = el["name"]
+        if el.name == "input" and el.get("type") in ("checkbox", "radio"):
+            if el.has_attr("checked"):
+                data.setdefault(name, []).append(el.get("value", "on"))
+        elif el.name == "textarea":
+            data[name] = el.text
+        elif el.name == "select":
+            option = el.select_one("option[selected]") or el.select_one("option")
+            data[name] = (option.get("value") if option.has_attr("value") else option.text) if option else ""
+        elif el.get("type") not in ("submit", "button"):
+            data[name] = el.get("value", "")
+    return data

@@ -304,3 +304,24 @@ def test_a_late_entry_says_so_and_keeps_its_episodes_complaint(app: App) -> None
     charting.save_record(app, c.actor("clinician"), late_id, factories.full_record(), 0)
     note = charting.sign(app, c.actor("clinician"), late_id, None).visit["note"]
     assert "(late entry, written " in next(line for line in note.splitlines() if line.startswith("Date of service: "))
+
+
+def test_an_amendment_takes_off_a_block_and_corrects_the_cmrt_levels(app: App) -> None:
+    # A block nobody placed and a wrong CMRT level stayed in the structured record after the text was fixed.
+    c, v, client = _setup(app)
+    record = factories.full_record()
+    record["treatment"] |= {"cmrt": [{"level": "T8", "map": ""}, {"level": "T9", "map": ""}]}
+    charting.save_record(app, c.actor("clinician"), v.id, record, 0)
+    signed = charting.sign(app, c.actor("clinician"), v.id, None)
+    page = web.html(client.get(f"/visits/{v.id}"))
+    data = web.form_values(page.select_one("details#amend form"))
+    data["keep_block"] = ["0"]  # the second block (greater trochanter) was charted by mistake
+    data["cmrt"] = "T8"
+    data["reason"] = "The trochanter block and T9 were charted by mistake"
+    r = client.post(f"/visits/{v.id}/amend", data=data)
+    assert r.status_code in (200, 303), r.text[:500]
+    t = charting.open_record(app, c.actor("clinician"), v.id).document["treatment"]
+    assert t["blocks"] == [signed.document["treatment"]["blocks"][0]]
+    assert [x["level"] for x in t["cmrt"]] == ["T8"]
+    bad = client.post(f"/visits/{v.id}/amend", data={**data, "cmrt": "X99", "rev": str(signed.revision + 1)})
+    assert bad.status_code == 422 and "not a vertebra" in bad.text

@@ -491,7 +491,8 @@ def _current_text(d: dict[str, Any], name: str) -> str:
 
 def amendment(doc: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
     """A signed record with the parts an amendment form may correct: the note, the category and its side,
-    a finding's side, the regions treated, the secondary codes, the payer and care type. What the form does
+    a finding's side, the regions treated, the blocks placed, the CMRT levels, the secondary codes, the
+    payer and care type. What the form does
     not send stays as signed; the engine and the signing checks judge the result like any signature."""
     d = copy.deepcopy(doc)
     note = d.setdefault("note", {})
@@ -515,6 +516,19 @@ def amendment(doc: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
     for name in ("spinal_regions", "extraspinal_regions"):
         if f"{name}.sent" in form:
             t[name] = [c for c in form.get(name, "").split(",") if c]
+    if "blocks.sent" in form:
+        # A block charted by mistake is taken off by unticking it; the signed version keeps it.
+        keep = {k for k in form.get("keep_block", "").split(",") if k}
+        t["blocks"] = [b for i, b in enumerate(t.get("blocks") or []) if str(i) in keep]
+    if "cmrt" in form:
+        levels = [x.strip().upper() for x in form["cmrt"].replace(";", ",").split(",") if x.strip()]
+        bad = [x for x in levels if not VERTEBRA.match(x)]
+        if bad:
+            raise InvalidInput(
+                f"'{bad[0]}' is not a vertebra.", [FieldProblem("cmrt", "Enter CMRT levels such as T8, L2.")]
+            )
+        old = {c.get("level"): c for c in t.get("cmrt") or []}
+        t["cmrt"] = [old.get(x) or {"level": x, "map": ""} for x in dict.fromkeys(levels)]
     if "diagnoses" in form:
         codes = [c.strip().upper() for c in form["diagnoses"].replace(";", ",").split(",") if c.strip()]
         bad = [c for c in codes if not ICD10_CODE.match(c) or c == "M54.5"]

@@ -22,7 +22,7 @@ from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-LIST_FIELDS = ("red_flags", "conditions", "symptoms", "spinal_regions", "extraspinal_regions")
+LIST_FIELDS = ("red_flags", "conditions", "symptoms", "spinal_regions", "extraspinal_regions", "keep_block")
 
 
 def _form_dict(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
