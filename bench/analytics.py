@@ -122,7 +122,7 @@ def _filters(clinic_id: int, clinicians: list[int], i: int) -> store.Filters:
     return [
         store.Filters(clinic_id, five_years, today),
         store.Filters(clinic_id, today - timedelta(days=365), today),
-        store.Filters(clinic_id, five_years, today, complaint=COMPLAINTS[i % len(COMPLAINTS)]),
+        store.Filters(clinic_id, five_years, today, complaints=(COMPLAINTS[i % len(COMPLAINTS)],)),
         store.Filters(clinic_id, five_years, today, clinician_id=clinicians[i % 2]),
     ][i % 4]
 

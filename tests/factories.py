@@ -111,7 +111,7 @@ def signed_visit(
         app,
         c.actor("clinician"),
         patient_id,
-        {"visit_date": day, "episode_id": episode_id, "complaint": "Low back pain", "second_visit_today": True},
+        {"visit_date": day, "episode_id": episode_id, "second_visit_today": True},  # the episode's complaint
     )
     record = {
         "vitals": {"systolic": 192 if safety else 120, "diastolic": 80, "pulse": 70},

@@ -45,3 +45,22 @@ def test_dashboard_counts(app: App) -> None:
         analytics.dashboard(app, c.actor("assistant"))
     with pytest.raises(InvalidInput):
         analytics.dashboard(app, c.actor("owner"), start="2026-12-01", end="2026-01-01")
+
+
+def test_a_researcher_sees_complaints_only_as_body_regions(app: App) -> None:
+    # The complaint filter once listed "Jane Roe 555-0123 MRN 778899" to a researcher, as typed.
+    c = factories.clinic_with_staff(app)
+    today = app.clock().date()
+    day = (today - timedelta(days=10)).isoformat()
+    for i, typed in enumerate(("Jane Roe 555-0123 MRN 778899 neck", "Stiff neck after a fall", "Low back pain")):
+        p = factories.patient(app, c, family_name=f"Region{i}")
+        e = visits.start_episode(app, c.actor("clinician"), p.id, typed)
+        factories.signed_visit(app, c, p.id, e, day, pain=6, category=1, cleared=True)
+    seen = analytics.dashboard(app, c.actor("researcher"))
+    assert seen.complaints == ["low back", "neck"]
+    assert {r["complaint"] for r in seen.responders_by_complaint} <= {"low back", "neck"}
+    assert "555-0123" not in repr(seen)
+    neck = analytics.dashboard(app, c.actor("researcher"), complaint="neck")
+    assert neck.overview["patients"] == 2 and neck.filters["complaint"] == "neck"
+    # The clinic's own staff see their complaints as typed.
+    assert "Stiff neck after a fall" in analytics.dashboard(app, c.actor("owner")).complaints

@@ -14,7 +14,7 @@ from sotchart.domain.patients import age_on
 
 AGE_CAP = 90  # Safe Harbor: ages over 89 are one category, "90 or older"
 MAX_SHIFT_DAYS = 182
-RARE_BELOW = 5  # a complaint typed by fewer episodes than this is exported as "other"
+RARE_BELOW = 5  # a complaint category shared by fewer patients than this is exported as "other"
 
 # What happens to each identifier of §164.514(b)(2)(i), in the order the rule lists them.
 SAFE_HARBOR: tuple[tuple[str, str], ...] = (
@@ -43,7 +43,8 @@ SAFE_HARBOR: tuple[tuple[str, str], ...] = (
     (
         "Any other unique identifying number or code",
         "Record numbers are replaced by numbers made for this export, in shuffled order; notes, alerts and "
-        "other free text are not exported; a complaint typed for fewer than 5 episodes becomes 'other'.",
+        "other free text are not exported; a complaint is exported only as its body region from a fixed list, "
+        "and as 'other' when fewer than 5 patients share it.",
     ),
 )
 
@@ -55,6 +56,29 @@ def safe_age(birth: date, day: date) -> int:
 def new_shift(rng: random.Random) -> int:
     """A patient's date shift in days: never zero, so no date is exported as it was."""
     return rng.choice([d for d in range(-MAX_SHIFT_DAYS, MAX_SHIFT_DAYS + 1) if d != 0])
+
+
+# A complaint as a researcher sees it: a body region from a fixed list, never the text as typed (which
+# can hold a name or a phone number). First match wins; anything else is "other".
+COMPLAINT_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("headache", ("headache", "migraine", "head ache")),
+    ("jaw", ("tmj", "jaw", "temporomandibular")),
+    ("neck", ("neck", "cervical", "whiplash")),
+    ("sciatica or leg pain", ("sciatica", "leg pain", "radiating", "calf", "thigh")),
+    ("low back", ("low back", "lower back", "lumbar", "lumbago", "back pain", "backache")),
+    ("mid back", ("mid back", "middle back", "upper back", "thoracic", "rib")),
+    ("pelvis or hip", ("pelvi", "hip", "sacroiliac", "si joint", "sacrum", "coccyx", "tailbone")),
+    ("shoulder or arm", ("shoulder", "arm", "elbow", "wrist", "hand")),
+    ("knee or foot", ("knee", "ankle", "foot", "heel")),
+)
+
+
+def complaint_category(text: str) -> str:
+    t = " ".join(text.casefold().split())
+    for category, words in COMPLAINT_CATEGORIES:
+        if any(w in t for w in words):
+            return category
+    return "other"
 
 
 def common_values(values: Iterable[str], at_least: int = RARE_BELOW) -> set[str]:
@@ -90,7 +114,12 @@ DICTIONARY: dict[str, list[Column]] = {
     "episodes": [
         Column("episode", "int", "Episode-of-care number in this export."),
         _PATIENT,
-        Column("complaint", "text", "The complaint as typed, lower case; 'other' when fewer than 5 episodes share it."),
+        Column(
+            "complaint",
+            "text",
+            "The complaint's body region from a fixed list (never the text as typed); 'other' when fewer than 5 "
+            "patients share it.",
+        ),
         *_dated("start", "Start of the episode"),
     ],
     "visits": [

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sotchart.domain import deidentify
 from sotchart.domain.errors import FieldProblem, InvalidInput
-from sotchart.domain.roles import Action
+from sotchart.domain.roles import Action, Role
 from sotchart.services.context import Actor, App, background_transaction, unit
 from sotchart.store import analytics as store
 from sotchart.store import rollups
@@ -71,9 +72,19 @@ def _cat(key: str) -> int | None:
 def dashboard(
     app: App, actor: Actor, *, start: str = "", end: str = "", clinician_id: int | None = None, complaint: str = ""
 ) -> Dashboard:
+    # A researcher sees complaints only as body regions from a fixed list, never as typed (a complaint can
+    # hold a name or a phone number); the clinic's own staff see their complaints as typed.
+    coded = actor.role == Role.RESEARCHER
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
         s, e = parse_period(start, end, u.today())
-        f = store.Filters(u.clinic_id(), s, e, clinician_id, complaint.strip()[:200])
+        chosen = complaint.strip()[:200]
+        typed = store.complaints(u.conn, u.clinic_id())
+        if coded and chosen:
+            # "\0" matches nothing: a region no complaint falls in counts nothing, not everything.
+            complaints = tuple(c for c in typed if deidentify.complaint_category(c) == chosen) or ("\0",)
+        else:
+            complaints = (chosen,) if chosen else ()
+        f = store.Filters(u.clinic_id(), s, e, clinician_id, complaints)
         stale = store.stale_months(u.conn, f, u.today())
     _refresh(app, f.clinic_id, stale)
     with unit(app, actor, Action.ANALYTICS_READ, "analytics", read=True) as u:
@@ -95,7 +106,9 @@ def dashboard(
             for r in user_store.list_for_clinic(u.conn, u.clinic_id())
             if r["role"] in ("owner", "clinician")
         ]
-        complaints = store.complaints(u.conn, f.clinic_id)
+        offered = sorted({deidentify.complaint_category(c) for c in typed}) if coded else typed
+        if coded:
+            episodes = _coded(episodes)
         u.audit("analytics.read", "clinic", u.clinic_id(), detail=f"{s}..{e}")
 
     def clearing_by(by: str, label: str, convert: Any = str) -> list[dict[str, Any]]:
@@ -123,7 +136,7 @@ def dashboard(
         ]
 
     return Dashboard(
-        filters={"start": s.isoformat(), "end": e.isoformat(), "clinician_id": clinician_id, "complaint": f.complaint},
+        filters={"start": s.isoformat(), "end": e.isoformat(), "clinician_id": clinician_id, "complaint": chosen},
         overview=overview,
         clearing=clearing_by("key1", "code"),
         clearing_by_category=clearing_by("key2", "category", _cat),
@@ -142,8 +155,17 @@ def dashboard(
             "median_visit": _median(mcid_at),
         },
         clinicians=clinicians,
-        complaints=complaints,
+        complaints=offered,
     )
+
+
+def _coded(counts: store.Counts) -> store.Counts:
+    """The counts with each complaint as typed replaced by its body region, merged."""
+    out: store.Counts = {}
+    for (complaint, m, k1, k2), n in counts.items():
+        key = (deidentify.complaint_category(complaint), m, k1, k2)
+        out[key] = out.get(key, 0) + n
+    return out
 
 
 def _merge_complaints(counts: store.Counts) -> store.Counts:

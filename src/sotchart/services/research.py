@@ -176,12 +176,13 @@ def export(
                 }
             )
         say("episodes")
-        common = rules.common_values(store.complaints(u.conn, clinic_id))
-        for e in store.episodes(u.conn, clinic_id):
-            if e["patient_id"] not in people.patient:
-                continue  # no signed visit: nothing to study
+        episodes = [e for e in store.episodes(u.conn, clinic_id) if e["patient_id"] in people.patient]
+        # k counts patients, not episodes: one patient with five episodes of a rare complaint is still one.
+        by_patient = {(e["patient_id"], rules.complaint_category(e["complaint"])) for e in episodes}
+        common = rules.common_values(category for _pid, category in by_patient)
+        for e in episodes:
             people.episode[e["id"]] = len(people.episode) + 1
-            complaint = e["complaint"].strip().casefold()
+            complaint = rules.complaint_category(e["complaint"])
             tables["episodes"].add(
                 {
                     "episode": people.episode[e["id"]],

@@ -25,7 +25,7 @@ class Filters:
     start: date
     end: date
     clinician_id: int | None = None
-    complaint: str = ""
+    complaints: tuple[str, ...] = ()  # the complaints as typed to count; () for all
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,13 @@ def _month_conds(f: Filters, months: list[str], measures: tuple[str, ...]) -> li
     ]
     if f.clinician_id is not None:
         conds.append(outcome_month.c.clinician_id == f.clinician_id)
-    if f.complaint:
-        conds.append(outcome_month.c.complaint == f.complaint)
+    if f.complaints:
+        conds.append(outcome_month.c.complaint.in_(f.complaints))
     return conds
 
 
 def _scope(f: Filters, span: tuple[date, date]) -> Scope:
-    return Scope(f.clinic_id, span[0], span[1], f.clinician_id, f.complaint)
+    return Scope(f.clinic_id, span[0], span[1], f.clinician_id, f.complaints)
 
 
 def read(conn: Connection, f: Filters, p: Plan, family: str, measures: tuple[str, ...]) -> Counts:

@@ -46,7 +46,7 @@ class Scope:
     start: date
     end: date
     clinician_id: int | None = None
-    complaint: str = ""
+    complaints: tuple[str, ...] = ()  # the complaints as typed to count; () for all
 
 
 def month_of(d: date) -> str:
@@ -72,8 +72,8 @@ def visit_conds(s: Scope) -> list[Any]:
     ]
     if s.clinician_id is not None:
         conds.append(visit.c.clinician_id == s.clinician_id)
-    if s.complaint:
-        conds.append(visit.c.complaint == s.complaint)
+    if s.complaints:
+        conds.append(visit.c.complaint.in_(s.complaints))
     return conds
 
 
@@ -225,8 +225,8 @@ def episode_counts(conn: Connection, s: Scope) -> Iterator[Row]:
         visit.c.status.in_(SIGNED),
         visit.c.pain.is_not(None),
     ]
-    if s.complaint:
-        conds.append(episode.c.complaint == s.complaint)
+    if s.complaints:
+        conds.append(episode.c.complaint.in_(s.complaints))
     seq = (
         select(
             visit.c.episode_id,
