@@ -43,9 +43,11 @@ def test_researchers_download_the_research_export(app: App) -> None:
     web.sign_in(client, c.emails["researcher"])
     page = web.html(client.get("/research"))
     assert len(page.select("#safe-harbor tbody tr")) == 18
-    r = client.get("/research/export.zip", params={"strict": "1"})
+    r = client.get("/research/export.zip")  # strict Safe Harbor unless shifted dates are asked for
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     assert "attachment" in r.headers["content-disposition"]
     with zipfile.ZipFile(io.BytesIO(r.content)) as z:
         assert "Zzresearchname" not in z.read("csv/visits.csv").decode() + z.read("README.txt").decode()
+        header = z.read("csv/visits.csv").decode().splitlines()[0].split(",")
+        assert "visit_year" in header and "visit_date" not in header  # strict Safe Harbor by default
         assert "visit_date" not in z.read("csv/visits.csv").decode().splitlines()[0]

@@ -387,8 +387,13 @@ cli.add_typer(research_cli, name="research")
 def research_export_cmd(
     path: Path,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Years and day numbers only: no shifted dates (strict Safe Harbor)")
-    ] = False,
+        bool,
+        typer.Option(
+            "--strict/--shifted-dates",
+            help="Strict Safe Harbor (the default): years and day numbers only; --shifted-dates keeps dates "
+            "shifted per patient, which is not Safe Harbor",
+        ),
+    ] = True,
     clinic: Annotated[int | None, typer.Option(help="Clinic id (default: the first clinic)")] = None,
 ) -> None:
     """Write the de-identified research export (CSV, Parquet, data dictionary) to PATH as a zip."""

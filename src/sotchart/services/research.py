@@ -145,9 +145,10 @@ def may_export(app: App, actor: Actor) -> None:
 
 
 def export(
-    app: App, actor: Actor, dest: Path, *, strict: bool = False, progress: Callable[[str], None] | None = None
+    app: App, actor: Actor, dest: Path, *, strict: bool = True, progress: Callable[[str], None] | None = None
 ) -> ResearchExport:
-    """Write the zip to `dest`. Researchers, clinicians and owners may; the export is audited."""
+    """Write the zip to `dest`. Researchers, clinicians and owners may; the export is audited. Strict Safe
+    Harbor (years and day numbers, no dates) unless shifted dates are asked for."""
     result = ResearchExport(dest, strict)
     say = progress or (lambda _what: None)
     with tempfile.TemporaryDirectory() as tmp, unit(app, actor, Action.DEIDENTIFIED_READ, "research", read=True) as u:

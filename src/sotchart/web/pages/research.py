@@ -24,9 +24,13 @@ def research_page(request: Request, app: AppDep, user: PageUser) -> Response:
 
 
 @router.get("/research/export.zip")
-def research_download(app: AppDep, user: PageUser, strict: Annotated[str, Query(max_length=1)] = "") -> Response:
+def research_download(
+    app: AppDep, user: PageUser, dates: Annotated[str, Query(max_length=10, pattern="^(|shifted)$")] = ""
+) -> Response:
+    """Strict Safe Harbor by default; `?dates=shifted` asks for dates shifted per patient instead."""
+
     def build(path: Path) -> str:
-        report = research.export(app, user.actor, path, strict=bool(strict))
+        report = research.export(app, user.actor, path, strict=dates != "shifted")
         return f"sotchart-research-{'strict-' if report.strict else ''}{app.clock().date().isoformat()}.zip"
 
     return zip_download(build, "sotchart-research-")
