@@ -191,3 +191,36 @@ def test_an_episode_number_past_the_databases_range_is_a_clear_422(app: App, api
     for huge in (2**63, 2**31):
         body = _is_problem(client.post(f"/api/v1/patients/{p.id}/visits", json={"episode_id": huge}), 422)
         assert "episode" in str(body).lower()
+
+
+def test_a_visit_for_a_future_day_is_refused_beside_the_date_keeping_the_choices(app: App) -> None:
+    from datetime import timedelta
+
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    tomorrow = (app.clock().date() + timedelta(days=1)).isoformat()
+    r = client.post(
+        f"/patients/{p.id}/visits",
+        data={
+            "csrf_token": web.csrf(client),
+            "kind": "new-patient",
+            "visit_date": tomorrow,
+            "episode_id": "new",
+            "complaint": "Neck pain after a fall",
+        },
+    )
+    assert r.status_code == 422 and "Traceback" not in r.text
+    page = web.html(r)
+    assert page.select_one("details#start-visit-options").has_attr("open")
+    assert "future" in page.select_one("#visit-date-error").text
+    assert page.select_one("input[name=visit_date]")["value"] == tomorrow
+    assert page.select_one("input[name=complaint]")["value"] == "Neck pain after a fall"
+    assert not charting_visits(app, c, p.id)
+
+
+def charting_visits(app: App, c: factories.ClinicWithStaff, patient_id: int) -> list[object]:
+    from sotchart.services import patients
+
+    return list(patients.open_chart(app, c.actor("clinician"), patient_id, None).visits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 import segno
@@ -257,10 +257,27 @@ def chart(
     c = patients.open_chart(app, user.actor, patient_id, before)
     if request.headers.get("hx-request") and before:
         return render(request, "_visit_rows.html", chart=c)
-    outcomes = questionnaires.courses(app, user.actor, patient_id)
+    return _chart_page(request, app, user, c)
+
+
+def _chart_page(
+    request: Request,
+    app: App,
+    user: Any,
+    c: Any,
+    *,
+    status_code: int = 200,
+    start_error: InvalidInput | None = None,
+    start_form: dict[str, str] | None = None,
+) -> Response:
+    outcomes = questionnaires.courses(app, user.actor, c.patient.id)
     return render(
         request,
         "chart.html",
+        status_code=status_code,
+        start_error=start_error,
+        start_problems={pr.field: pr.message for pr in start_error.problems} if start_error else {},
+        start_form=start_form or {},
         chart=c,
         outcomes=outcomes,
         charts=charts.progress(c.progress, outcomes),
@@ -288,6 +305,10 @@ def start_visit(request: Request, app: AppDep, user: PageUser, form: FormDep, pa
         v = visits.create_visit(app, user.actor, patient_id, data)
     except visits.VisitExists as e:
         return RedirectResponse(f"/visits/{e.visit_id}?opened=existing", status_code=303)
+    except InvalidInput as e:
+        # The chart again, with the options open, what was chosen kept, and what to fix beside its field.
+        c = patients.open_chart(app, user.actor, patient_id, None)
+        return _chart_page(request, app, user, c, status_code=422, start_error=e, start_form=data)
     return RedirectResponse(f"/visits/{v.id}", status_code=303)
 
 
