@@ -75,3 +75,15 @@ def test_someone_elses_save_before_sign_is_named(app: App, setting) -> None:  # 
     with pytest.raises(StaleVersion, match=r"Owner .* saved this visit"):
         charting.sign(app, c.actor("clinician"), v.id, drawn)
     assert charting.open_record(app, c.actor("clinician"), v.id).visit["status"] == "draft"
+
+
+def test_a_conflict_shows_where_two_long_texts_part(app: App, setting) -> None:  # type: ignore[no-untyped-def]
+    c, _p, v = setting
+    who = c.actor("clinician")
+    opening = "Low back pain since gardening, worse sitting, better walking. " * 8  # ~500 characters alike
+    charting.act(
+        app, who, v.id, "text", {"name": "S", "value": opening + "Tingling in the left foot.", "base": ""}, None
+    )
+    with pytest.raises(Conflict) as e:
+        charting.act(app, who, v.id, "text", {"name": "S", "value": opening + "No tingling.", "base": ""}, None)
+    assert "Tingling in the left foot." in e.value.detail

@@ -272,10 +272,20 @@ def _guard_text(current: str, ctx: Context) -> None:
         raise Conflict(
             "This box was changed elsewhere (another tab, or someone else) since you opened it. Your text was "
             "not saved: it is still in the box. Now stored: “"
-            + current[:300]
-            + ("…" if len(current) > 300 else "")
+            + _where_they_differ(current, value)
             + "”. Merge the two and save again."
         )
+
+
+def _where_they_differ(stored: str, typed: str, width: int = 300) -> str:
+    """The stored text from a little before where it parts from what was typed: two long notes that begin
+    alike once showed the same first 300 characters and hid the difference."""
+    same = next(
+        (i for i, (a, b) in enumerate(zip(stored, typed, strict=False)) if a != b), min(len(stored), len(typed))
+    )
+    start = max(0, same - 40) if same > width - 60 else 0
+    part = stored[start : start + width]
+    return ("…" if start else "") + part + ("…" if start + width < len(stored) else "")
 
 
 @op("text")
