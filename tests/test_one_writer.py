@@ -103,7 +103,7 @@ def test_each_route_signs_through_the_writer(app: App, spy: list[str]) -> None:
         url = path.replace("{visit_id}", str(v.id))
         before = len(spy)
         if path.startswith("/api/"):
-            r = client.request(method, url, headers=bearer)
+            r = client.request(method, url, headers=bearer | {"If-Match": f'"{v.version}"'})
         elif path.endswith("/amend"):
             charting.sign(app, c.actor("clinician"), v.id, None)
             before = len(spy)
