@@ -148,6 +148,8 @@ def test_the_signed_note_carries_the_intake_screen_and_readings(app: App, settin
         "Consent to examination and care: given in writing.",
         "BP 124/78 mmHg (elevated), pulse 70.",
         "Safety screen: no red flags or contraindications recorded.",
+        # The care given, as the record holds it, whatever the Plan as written says.
+        "Blocking: Iliac crest left, Greater trochanter right, 3 min; breathing: slow, full exhalation.",
     ):
         assert line in signed, line
     # Composed from the record, nothing is said twice.

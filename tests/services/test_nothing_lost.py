@@ -87,3 +87,25 @@ def test_a_conflict_shows_where_two_long_texts_part(app: App, setting) -> None: 
     with pytest.raises(Conflict) as e:
         charting.act(app, who, v.id, "text", {"name": "S", "value": opening + "No tingling.", "base": ""}, None)
     assert "Tingling in the left foot." in e.value.detail
+
+
+def test_an_out_of_date_tab_cannot_sign(app: App) -> None:
+    # A second tab drawn before the clinician changed the Plan in the first signed the record it never showed.
+    from datetime import timedelta
+
+    c = factories.clinic_with_staff(app)
+    who = c.actor("clinician")
+    v = factories.charted_visit(app, c, factories.patient(app, c).id)
+    tab_two = charting.open_record(app, who, v.id).revision
+    charting.act(
+        app, who, v.id, "text", {"name": "P", "value": "Blocking prone; ice 10 min.", "base": "Blocking prone."}, None
+    )
+    later = app.clock() + timedelta(seconds=charting.CROSSING_SECONDS + 5)
+    app.clock = lambda: later
+    with pytest.raises(StaleVersion, match="in another tab"):
+        charting.sign(app, who, v.id, tab_two)
+    assert charting.open_record(app, who, v.id).visit["status"] == "draft"
+    # Two saves since the page was drawn are never one field crossing the Sign press, however quick.
+    charting.act(app, who, v.id, "pain", {"pain": "4"}, None)
+    with pytest.raises(StaleVersion):
+        charting.sign(app, who, v.id, tab_two)

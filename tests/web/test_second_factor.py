@@ -122,3 +122,15 @@ def test_setting_up_needs_a_fresh_password(app: App) -> None:
     # Within the idle limit the session still exists, but setting up now asks for the password again.
     r = client.get("/sign-in/enroll")
     assert r.status_code in (401, 303)
+
+
+def test_the_tries_left_count_the_accounts_failures_too(app: App) -> None:
+    # The page once said "2 tries left" and the next wrong code ended the sign-in: earlier failures counted.
+    c, _codes = _enrolled_owner(app)
+    email = c.emails["owner"]
+    for _ in range(2):
+        assert web.sign_in(web.client(app), email, "not the owner's password").status_code == 401
+    client, token = _half_signed_in(app, email)
+    r = client.post("/sign-in/code", data={"code": _wrong(app, auth.current_code(app, email)), "csrf_token": token})
+    left = app.settings.lockout_attempts - 3
+    assert r.status_code == 422 and f"{left} tries left" in r.text

@@ -566,8 +566,12 @@ def record_lines(doc: dict[str, Any], assessment: dict[str, Any], names: Mapping
     return lines
 
 
-def record_appendix(doc: dict[str, Any], assessment: dict[str, Any]) -> list[str]:
-    """What a signed note must carry beside its S/O/A/P text, each as a sentence (see compose_note)."""
+def record_appendix(
+    doc: dict[str, Any], assessment: dict[str, Any], names: Mapping[str, str] | None = None
+) -> list[str]:
+    """What a signed note must carry beside its S/O/A/P text, each as a sentence (see compose_note): the
+    care given is among them, so a Plan written before the last change (3 minutes of blocking, when the
+    record says 4) is never the only account of it."""
     return [
         *intake_lines(doc, HISTORY_KEYS),
         *intake_lines(doc, PLAN_KEYS),
@@ -575,6 +579,7 @@ def record_appendix(doc: dict[str, Any], assessment: dict[str, Any]) -> list[str
         *bp_lines(doc),
         *screen_lines(assessment),
         *decision_lines(doc),
+        *care_lines(doc, names),
     ]
 
 

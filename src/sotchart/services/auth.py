@@ -281,7 +281,9 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
             _audit(app, u, "sign-in", user, "success", address, "recovery code" if recovered else "second factor")
             return CodeAccepted(codes, bool(recovered))
         s = app.settings
-        user_store.record_failure(conn, uid, now, s.lockout_attempts, now + timedelta(minutes=s.lockout_minutes))
+        failed = user_store.record_failure(
+            conn, uid, now, s.lockout_attempts, now + timedelta(minutes=s.lockout_minutes)
+        )
         tries = user_store.count_mfa_failure(conn, str(sess["id"]))
         _audit(app, u, "sign-in.mfa", user, "failure", address, f"wrong code {tries}")
         fresh = user_store.get(conn, uid)
@@ -292,7 +294,8 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
             ended = False
     if ended:
         raise NotSignedIn("Too many wrong codes. Sign in again with your password; the account may be locked a while.")
-    left = MFA_SESSION_ATTEMPTS - tries
+    # Fewer tries may be left than this session's five: the account counts wrong codes and passwords too.
+    left = min(MFA_SESSION_ATTEMPTS - tries, app.settings.lockout_attempts - failed)
     raise InvalidInput(
         "That code did not match.",
         [

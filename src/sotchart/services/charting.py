@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -301,6 +301,25 @@ def _check_crossing(u: Unit, v: dict[str, Any], base_revision: int | None) -> No
         _check_base(v, base_revision, u)
 
 
+CROSSING_SECONDS = 10
+
+
+def _check_sign_base(u: Unit, v: dict[str, Any], base_revision: int | None) -> None:
+    """A signature is of the record the signer saw. The one save tolerated since the page was drawn is the
+    field this person typed just before pressing Sign, posted a moment earlier from the same page; anything
+    else (another person, or this person in another tab a while ago) means the page is out of date."""
+    if base_revision is None or base_revision == v["revision"]:
+        return
+    since = chart_store.saved_since(u.conn, v["id"], base_revision)
+    crossing = (
+        len(since) == 1
+        and since[0]["created_by"] == u.actor.user_id
+        and (u.now - since[0]["created_at"]).total_seconds() < CROSSING_SECONDS
+    )
+    if not crossing:
+        _check_base(v, base_revision, u)
+
+
 def _keep_gate(latest: dict[str, Any] | None, doc: dict[str, Any]) -> None:
     """The gate's decisions are written only by their own audited actions, never by a save."""
     doc["gate"] = (latest["document"].get("gate") if latest else None) or gates.empty()
@@ -314,14 +333,19 @@ def record_referral(app: App, actor: Actor, visit_id: int, to: str, reason: str)
     return act(app, actor, visit_id, "referral", {"to": to, "reason": reason}, None)
 
 
-def render_note(doc: dict[str, Any], assessment: dict[str, Any], signed: Sequence[str] = ()) -> str:
+def render_note(
+    doc: dict[str, Any],
+    assessment: dict[str, Any],
+    signed: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
+) -> str:
     """The signed note's text: S, O, A, P as written, then whatever of the record they leave out (the intake
     and care plan, consent, every blood-pressure reading, the safety screen and its decisions), then the
     date of service and who signed it, when."""
     note = doc.get("note") or {}
     soap = [f"{s}: {str(note.get(s, '')).strip()}" for s in rules.NOTE_SECTIONS]
     written = " ".join(soap)
-    record = [line for line in rules.record_appendix(doc, assessment) if line not in written]
+    record = [line for line in rules.record_appendix(doc, assessment, names) if line not in written]
     return "\n".join(soap + (["Record at signing:", *record] if record else []) + list(signed))
 
 
@@ -363,8 +387,7 @@ def sign(
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
         check_transition(VisitStatus(v["status"]), VisitStatus.SIGNED)
-        # The field typed just before "Sign" is saved a moment earlier by the same person: that is no conflict.
-        _check_crossing(u, v, base_revision)
+        _check_sign_base(u, v, base_revision)
         check_version(v, expected_version, "nothing was signed")
         latest = chart_store.latest(u.conn, visit_id)
         doc = latest["document"] if latest else rules.empty_document()
@@ -493,7 +516,7 @@ def write_signed(
         values={
             "revision": revision,
             **status,
-            "note": elsewhere.text if elsewhere and elsewhere.text else render_note(doc, assessment, signed),
+            "note": elsewhere.text if elsewhere and elsewhere.text else render_note(doc, assessment, signed, names),
             **visit_summary(doc, assessment),
         },
         actor_id=u.actor.user_id,

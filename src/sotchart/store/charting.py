@@ -30,6 +30,16 @@ def at_revision(conn: Connection, visit_id: int, revision: int) -> dict[str, Any
     return _revision(row) if row else None
 
 
+def saved_since(conn: Connection, visit_id: int, revision: int) -> list[dict[str, Any]]:
+    """Who saved each revision after `revision`, and when."""
+    rows = conn.execute(
+        select(visit_revision.c.revision, visit_revision.c.created_by, visit_revision.c.created_at)
+        .where(and_(visit_revision.c.visit_id == visit_id, visit_revision.c.revision > revision))
+        .order_by(visit_revision.c.revision)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
 def others_since(conn: Connection, visit_id: int, revision: int, actor_id: int | None) -> int:
     """Revisions after `revision` saved by someone other than this actor."""
     from sqlalchemy import func
