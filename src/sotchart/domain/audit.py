@@ -88,6 +88,7 @@ def verify_chain(
     key: bytes | None = None,
     head_mac: str | None = None,
     anchor: Anchor | None = None,
+    newest_sealed: bool = False,
 ) -> ChainBreak | None:
     """First entry where the chain breaks, or None. Entries must come in stored (seq) order.
 
@@ -95,13 +96,14 @@ def verify_chain(
     previous hash; reordering breaks the links. With the key, an entry whose seal does not match was
     edited, forged or renumbered by someone without the key, even if the hash chain was recomputed; once
     sealed entries begin, an unsealed one was added or stripped. The head checkpoint in the database, and
-    the anchor outside it, show that the newest entries are all there.
+    the anchor outside it, show that the newest entries are all there. With `newest_sealed`, a log whose
+    newest entry carries no seal is a break (a backup this version made audits itself first, so it is).
     """
     prev_hash, prev_mac = GENESIS, GENESIS
     expected_seq = 1
     last_seq = 0
     sealed = False
-    macs: dict[int, str] = {}
+    anchored_mac: str | None = None  # the seal of the entry the anchor names, as the log holds it
     for e in entries:
         if e.seq != expected_seq:
             return ChainBreak(
@@ -124,7 +126,7 @@ def verify_chain(
                     )
                 sealed, prev_mac = True, e.mac
                 if anchor is not None and e.seq == anchor.seq:
-                    macs[e.seq] = e.mac
+                    anchored_mac = e.mac
         prev_hash = e.hash
         last_seq = e.seq
         expected_seq += 1
@@ -134,6 +136,8 @@ def verify_chain(
             f"the log ends at entry {last_seq} but the checkpoint says {head_seq or 0} "
             "(newest entries removed or checkpoint altered)",
         )
+    if key is not None and newest_sealed and last_seq and not sealed:
+        return ChainBreak(last_seq, "its newest entries carry no seal (not made by this installation)")
     if key is not None and sealed and head_mac != prev_mac:
         return ChainBreak(last_seq, "the checkpoint's seal does not match the newest entry (checkpoint altered)")
     if anchor is not None:
@@ -147,7 +151,7 @@ def verify_chain(
                 f"the log ends at entry {last_seq} but the anchor outside the database records entry {anchor.seq} "
                 "(newest entries cut off and the checkpoint moved back)",
             )
-        if key is not None and macs.get(anchor.seq) != anchor.mac:
+        if key is not None and anchored_mac != anchor.mac:
             return ChainBreak(
                 anchor.seq,
                 "its seal differs from the one the anchor outside the database recorded (the log was replaced)",

@@ -14,7 +14,7 @@ from typing import Any
 from sotchart.domain import gate as gates
 from sotchart.domain.charting import INTAKE_KEYS, compose_note, untouched_compositions
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput
-from sotchart.domain.findings import POINTISH, slot
+from sotchart.domain.findings import POINTISH, is_pointish, slot
 from sotchart.domain.protocol.exam import REGION_OF_LETTER, VERTEBRA
 
 # ICD-10-CM's shape: a letter, two digits, then an optional dot and up to four characters.
@@ -306,10 +306,6 @@ def _text(d: dict[str, Any], ctx: Context) -> None:
         raise InvalidInput("Unknown text field.", [FieldProblem("name", "Use subjective, S, O, A, P or breathing.")])
 
 
-def _pointish(f: Mapping[str, Any]) -> bool:
-    return any(f.get(k) not in (None, "") for k in POINTISH)
-
-
 @op("finding")
 def _finding(d: dict[str, Any], ctx: Context) -> None:
     f = finding_from_form(ctx.form)
@@ -320,9 +316,9 @@ def _finding(d: dict[str, Any], ctx: Context) -> None:
     # result, it does not add a second finding beside it.
     row = (
         None
-        if _pointish(f)
+        if is_pointish(f)
         else next(
-            (x for x in findings if x.get("code") == f["code"] and x.get("phase") == f["phase"] and not _pointish(x)),
+            (x for x in findings if x.get("code") == f["code"] and x.get("phase") == f["phase"] and not is_pointish(x)),
             None,
         )
     )

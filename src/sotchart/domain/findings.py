@@ -25,13 +25,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def is_pointish(f: Mapping[str, Any]) -> bool:
+    """A finding at a point (a fibre's line and area, a level, a region), not a whole-body test."""
+    return any(f.get(k) is not None and f.get(k) != "" for k in POINTISH)
+
+
 def identity(f: Mapping[str, Any]) -> tuple[str, ...]:
     """The indicator and its place, without phase and result: a recheck shares its pre-treatment finding's."""
-    pointish = any(f.get(k) is not None and f.get(k) != "" for k in POINTISH)
     return (
         _text(f.get("code")),
         *(_text(f.get(k)) for k in PLACE),
-        _text(f.get("side")) if pointish else "",
+        _text(f.get("side")) if is_pointish(f) else "",
     )
 
 

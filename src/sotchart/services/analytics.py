@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -161,17 +162,19 @@ def dashboard(
 
 def _coded(counts: store.Counts) -> store.Counts:
     """The counts with each complaint as typed replaced by its body region, merged."""
-    out: store.Counts = {}
-    for (complaint, m, k1, k2), n in counts.items():
-        key = (deidentify.complaint_category(complaint), m, k1, k2)
-        out[key] = out.get(key, 0) + n
-    return out
+    return _rekey(counts, deidentify.complaint_category)
 
 
 def _merge_complaints(counts: store.Counts) -> store.Counts:
+    return _rekey(counts, lambda _complaint: "")
+
+
+def _rekey(counts: store.Counts, complaint_as: Callable[[str], str]) -> store.Counts:
+    """The counts with each complaint replaced as `complaint_as` says, those that then coincide added up."""
     out: store.Counts = {}
-    for (_complaint, m, k1, k2), n in counts.items():
-        out[("", m, k1, k2)] = out.get(("", m, k1, k2), 0) + n
+    for (complaint, m, k1, k2), n in counts.items():
+        key = (complaint_as(complaint), m, k1, k2)
+        out[key] = out.get(key, 0) + n
     return out
 
 

@@ -27,15 +27,16 @@ def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
 
         if reading is not None and reading.problem:
             return ChainBreak(0, reading.problem + " (the anchor was altered)"), 0
+        head_mac = audit_store.head_mac(u.conn)
         result = verify_chain(
             counted(),
             head_seq,
             head_hash,
             key=app.db.audit_key,
-            head_mac=audit_store.head_mac(u.conn),
+            head_mac=head_mac,
             anchor=reading.anchor if reading else None,
         )
-        if result is None and reading is not None and reading.anchor is None and audit_store.head_mac(u.conn):
+        if result is None and reading is not None and reading.anchor is None and head_mac:
             path = app.db.audit_anchor.path if app.db.audit_anchor else "?"
             result = ChainBreak(
                 head_seq or 0,

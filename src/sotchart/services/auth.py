@@ -93,7 +93,7 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
         passwords.verify(passwords.dummy_hash(), password)
         _audit(app, None, "sign-in", None, "failure", address, "unknown account")
         raise NotSignedIn(SIGN_IN_FAILED)
-    locked = user["disabled_at"] is not None or (user["locked_until"] is not None and user["locked_until"] > now)
+    locked = is_locked(user, now)
     # Verify even when locked, so a locked account answers in the same time as any other failure.
     good = passwords.verify(user["password_hash"], password)
     with before_actor(app) as conn:
@@ -111,7 +111,7 @@ def sign_in(app: App, email: str, password: str, address: str) -> Session:
             # reset the count of wrong codes (the code clears it, once right).
             changes: dict[str, object] = {} if mfa else {"failed_attempts": 0, "locked_until": None}
             if passwords.needs_rehash(user["password_hash"]):
-                changes["password_hash"] = passwords.rehash(password)
+                changes["password_hash"] = passwords.hash_password(password)
             if changes:
                 user_store.set_fields(conn, user["id"], now, **changes)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -197,7 +197,9 @@ def _pending_session(conn: Any, token: str) -> tuple[dict[str, Any], dict[str, A
     return sess, user
 
 
-def _locked(user: dict[str, Any], now: datetime) -> bool:
+def is_locked(user: dict[str, Any], now: datetime) -> bool:
+    """Locked by the owner, or for a while after too many failures: the one definition sign-in, the second
+    factor and the staff list use."""
     until = user["locked_until"]
     return user["disabled_at"] is not None or (isinstance(until, datetime) and until > now)
 
@@ -251,7 +253,7 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
         sess, user = _pending_session(conn, token)
         u = Unit(app, Actor.console(), conn, now)
         uid = int(user["id"])
-        if _locked(user, now):
+        if is_locked(user, now):
             user_store.end_session(conn, str(sess["id"]), now)
             _audit(app, u, "sign-in.mfa", user, "failure", address, "locked")
             raise NotSignedIn(SIGN_IN_FAILED)
@@ -259,13 +261,14 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
         secret = (
             _decrypt(app, str(sess["mfa_pending"])) if enrolling and sess.get("mfa_pending") else _secret(app, user)
         )
-        step = _matching_step(secret, digits, now)
-        ok = step is not None and step > int(user["mfa_last_step"] or -1)
+        step = _fresh_step(secret, digits, user, now)
+        ok = step is not None
+        spare = _normal_recovery(code)
         recovered = (
             not ok
             and not enrolling
-            and len(_normal_recovery(code)) == 10
-            and user_store.use_recovery_code(conn, uid, _recovery_hash(uid, _normal_recovery(code)), now)
+            and len(spare) == 10
+            and user_store.use_recovery_code(conn, uid, _recovery_hash(uid, spare), now)
         )
         if ok or recovered:
             codes: list[str] = []
@@ -287,7 +290,7 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
         tries = user_store.count_mfa_failure(conn, str(sess["id"]))
         _audit(app, u, "sign-in.mfa", user, "failure", address, f"wrong code {tries}")
         fresh = user_store.get(conn, uid)
-        if tries >= MFA_SESSION_ATTEMPTS or (fresh is not None and _locked(fresh, now)):
+        if tries >= MFA_SESSION_ATTEMPTS or (fresh is not None and is_locked(fresh, now)):
             user_store.end_session(conn, str(sess["id"]), now)
             ended = True
         else:
@@ -325,6 +328,12 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def _fresh_step(secret: str, code: str, user: dict[str, Any], now: datetime) -> int | None:
+    """The time step of a code that matches and was not used before (a code is good once), else None."""
+    step = _matching_step(secret, code, now)
+    return step if step is not None and step > int(user["mfa_last_step"] or -1) else None
 
 
 def _secret(app: App, user: dict[str, object]) -> str:
@@ -366,13 +375,13 @@ def confirm_second_factor(app: App, conn: Any, user: dict[str, Any], code: str) 
     """A fresh code from the account's own authenticator, for an act that needs the second factor outside
     a sign-in (a token for an owner). The code is used up, as at sign-in."""
     now = app.clock()
-    step = _matching_step(_secret(app, user), "".join(ch for ch in code if ch.isdigit()), now)
+    step = _fresh_step(_secret(app, user), "".join(ch for ch in code if ch.isdigit()), user, now)
     if user["mfa_enrolled_at"] is None:
         raise InvalidInput(
             f"{user['email']} must set up a second factor (sign in once) before a token can be made for it.",
             [FieldProblem("code", "Sign in as this account and set up the authenticator first.")],
         )
-    if step is None or step <= int(user["mfa_last_step"] or -1):
+    if step is None:
         raise InvalidInput(
             "A token for this account needs the code its authenticator shows now.",
             [FieldProblem("code", "Pass --code with the 6-digit code from the account holder's authenticator.")],

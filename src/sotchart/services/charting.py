@@ -130,8 +130,8 @@ def _carried(
 
 
 def _name(u: Unit, user_id: int | None) -> str:
-    row = user_store.get(u.conn, user_id) if user_id else None
-    return str(row["display_name"]) if row else ""
+    who = signer(u, user_id)
+    return who.name if who else ""
 
 
 def open_record(app: App, actor: Actor, visit_id: int) -> VisitRecord:

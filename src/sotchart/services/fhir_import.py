@@ -113,8 +113,11 @@ class Limits:
     max_files: int
     deadline: float  # time.monotonic() past which the import stops
 
+    def expired(self) -> bool:
+        return time.monotonic() > self.deadline
+
     def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
+        if self.expired():
             raise ImportStopped("The import took longer than SOTCHART_IMPORT_MAX_SECONDS and stopped.")
 
 
@@ -122,18 +125,20 @@ class ImportStopped(InvalidInput):
     """A limit reached: the import stops, and its report says how far it got."""
 
 
-def _unpack(z: zipfile.ZipFile, url: str, dst: Path, limits: Limits, budget: list[int]) -> None:
-    """Copy one member out, counting what it really unpacks to (a header can claim less)."""
+def _unpack(z: zipfile.ZipFile, url: str, dst: Path, limits: Limits, budget: int) -> int:
+    """Copy one member out, counting what it really unpacks to (a header can claim less); the bytes the
+    import may still unpack after it."""
     with z.open(url) as src, dst.open("wb") as out:
         while chunk := src.read(1 << 20):
-            budget[0] -= len(chunk)
-            if budget[0] < 0:
+            budget -= len(chunk)
+            if budget < 0:
                 raise ImportStopped(
                     f"The zip unpacks to more than {limits.max_bytes:,} bytes (SOTCHART_IMPORT_MAX_BYTES); "
                     "nothing was imported. Split the export, or raise the limit for this import."
                 )
             out.write(chunk)
             limits.check_time()
+    return budget
 
 
 def _lines(f: BinaryIO, max_line: int) -> Iterator[tuple[int, bytes | None]]:
@@ -169,11 +174,11 @@ def _index(path: Path, folder: Path, say: Progress, limits: Limits) -> _Index:
                 "The zip has no readable manifest.json (the Bulk Data manifest `sotchart export` writes).",
                 [FieldProblem("manifest.json", "Export again with `sotchart export`.")],
             ) from err
-        budget = [limits.max_bytes]
+        budget = limits.max_bytes
         for kind, url in outputs:
             name = f"{len(index.urls)}.ndjson"
             try:
-                _unpack(z, url, folder / name, limits, budget)
+                budget = _unpack(z, url, folder / name, limits, budget)
             except (KeyError, zipfile.BadZipFile, OSError) as err:
                 index.problem("", url, f"listed in the manifest but unreadable ({err})")
                 continue
@@ -546,7 +551,7 @@ def import_export(app: App, actor: Actor, path: Path, *, progress: Progress | No
         try:
             groups = list(index.groups.items())
             for done, (owner, entries) in enumerate(groups):
-                if time.monotonic() > limits.deadline:
+                if limits.expired():
                     report.failed.append(
                         Problem(
                             "import",

@@ -18,8 +18,9 @@ _hasher = PasswordHasher()
 MIN_LENGTH = 12
 
 
-def hash_password(password: str, context: Sequence[str] = ()) -> str:
-    check_strength(password, context)
+def hash_password(password: str) -> str:
+    """The argon2id hash. A password a person chose is checked first, once, where the account is checked
+    (users.check_new_account): zxcvbn is not cheap to run twice."""
     return _hasher.hash(password)
 
 
@@ -82,7 +83,3 @@ def needs_rehash(stored_hash: str) -> bool:
 def dummy_hash() -> str:
     """Verified against when the email is unknown, so an unknown user costs the time a wrong password does."""
     return _hasher.hash(secrets.token_urlsafe(16))
-
-
-def rehash(password: str) -> str:
-    return _hasher.hash(password)

@@ -33,8 +33,7 @@ class StaffMember:
 
 
 def _view(row: dict[str, Any], now: datetime) -> StaffMember:
-    locked_until = row["locked_until"]
-    locked = row["disabled_at"] is not None or (isinstance(locked_until, datetime) and locked_until > now)
+    locked = auth.is_locked(row, now)
     return StaffMember(
         int(row["id"]),
         int(row["clinic_id"]),
@@ -90,7 +89,7 @@ def add_user(
     email = email.strip().lower()
     check_new_account(email, display_name, role, password)
     professional = _professional(credentials, npi)
-    pw_hash = passwords.hash_password(password, passwords.context_words(email, display_name))
+    pw_hash = passwords.hash_password(password)
     target_clinic = clinic_id if actor.role == Role.SYSTEM and clinic_id else actor.clinic_id
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         if target_clinic is None or clinic_store.get(u.conn, target_clinic) is None:

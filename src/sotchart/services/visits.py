@@ -89,15 +89,14 @@ def _check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str,
                 "Write the note in the visit's record: PUT /api/v1/visits/{id}/record with note.S, O, A and P.",
             )
         )
-    for name, limit in (("complaint", 500),):
-        if name in data:
-            v = data[name]
-            if not isinstance(v, str):
-                problems.append(FieldProblem(name, "Enter text."))
-            elif len(v) > limit:
-                problems.append(FieldProblem(name, f"Use at most {limit} characters."))
-            else:
-                values[name] = v
+    if "complaint" in data:
+        complaint = data["complaint"]
+        if not isinstance(complaint, str):
+            problems.append(FieldProblem("complaint", "Enter text."))
+        elif len(complaint) > 500:
+            problems.append(FieldProblem("complaint", "Use at most 500 characters."))
+        else:
+            values["complaint"] = complaint
     if problems:
         raise InvalidInput("Some entries need fixing.", problems)
     return values
