@@ -148,3 +148,17 @@ def test_an_edited_or_missing_anchor_is_reported(fresh_app: App) -> None:
     anchor.unlink()
     gone = cli.run(fresh_app, "audit", "verify")
     assert gone.returncode == 1 and "anchor file" in gone.stderr and "missing" in gone.stderr, gone.stderr
+
+
+def test_stripping_every_seal_and_deleting_the_anchor_is_reported(fresh_app: App) -> None:
+    """The log made to look like one written before sealing began: every seal removed, the checkpoint's
+    too, the hash chain intact, and the anchor file deleted. Only the missing anchor can show it."""
+    _a_clinics_log(fresh_app)
+    with _as_the_file_holder(fresh_app) as conn:
+        _drop_guards(conn)
+        conn.execute(text("UPDATE audit_event SET mac = NULL"))
+        conn.execute(text("UPDATE audit_head SET mac = NULL"))
+    fresh_app.settings.resolved_audit_anchor.unlink()
+    stripped = cli.run(fresh_app, "audit", "verify")
+    assert stripped.returncode == 1, stripped.stdout
+    assert "anchor file" in stripped.stderr and "missing" in stripped.stderr, stripped.stderr

@@ -36,12 +36,17 @@ def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
             head_mac=head_mac,
             anchor=reading.anchor if reading else None,
         )
-        if result is None and reading is not None and reading.anchor is None and head_mac:
+        if result is None and reading is not None and reading.anchor is None and head_seq:
+            # Every commit that audits writes the anchor, so a log with entries and no anchor has lost it.
+            # Even when no entry carries a seal: a log stripped of its seals looks like one from before
+            # sealing began, and only the anchor tells them apart (after an upgrade, the first write makes it).
             path = app.db.audit_anchor.path if app.db.audit_anchor else "?"
             result = ChainBreak(
-                head_seq or 0,
-                f"the anchor file {path} is missing, so nothing shows the newest entries are all there "
-                "(restore the file from a backup of the anchor, or investigate who removed it)",
+                head_seq,
+                f"the anchor file {path} is missing, so nothing shows the newest entries are all there or that "
+                "their seals were not stripped (restore the file from a backup of the anchor, or investigate who "
+                "removed it; just after upgrading from a version before sealing, any change made in sotchart "
+                "writes it)",
             )
     return result, n
 
