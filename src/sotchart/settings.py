@@ -45,10 +45,22 @@ class Settings(BaseSettings):
         12, ge=1, le=72, description="Hours after sign-in after which a session ends however active it is."
     )
     lockout_attempts: int = Field(
-        5, ge=3, le=10, description="Failed sign-ins in a row that lock an account (at most 10)."
+        5,
+        ge=3,
+        le=10,
+        description="Failed sign-ins in a row that lock an account (at most 10): for the address the wrong "
+        "passwords came from, and for every address when they were wrong second-factor codes.",
     )
     lockout_minutes: int = Field(
         15, ge=1, le=1440, description="Minutes an account stays locked after too many failed sign-ins."
+    )
+    address_attempts: int = Field(
+        20,
+        ge=5,
+        le=1000,
+        description="Failed sign-ins from one address, to any accounts, within the lockout minutes after which "
+        "that address is refused for the lockout minutes (against password spraying). Behind a proxy this "
+        "needs SOTCHART_TRUSTED_PROXIES, or every client shares the proxy's address.",
     )
     mfa_required_roles: str = Field(
         "owner",

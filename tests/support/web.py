@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -12,9 +13,18 @@ from sotchart.services.context import App
 from sotchart.web.app import create_app
 from tests.factories import PASSWORD
 
+_machines = itertools.count(1)
 
-def client(app: App) -> TestClient:
-    return TestClient(create_app(app.settings, app_handle=app), raise_server_exceptions=False, follow_redirects=False)
+
+def client(app: App, address: str | None = None) -> TestClient:
+    """A browser on a machine of its own (its own address, as the sign-in throttle sees it), unless given."""
+    n = next(_machines)
+    return TestClient(
+        create_app(app.settings, app_handle=app),
+        raise_server_exceptions=False,
+        follow_redirects=False,
+        client=(address or f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 50000),
+    )
 
 
 def html(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]

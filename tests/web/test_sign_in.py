@@ -2,7 +2,10 @@
 
 from datetime import timedelta
 
+from sotchart.domain.audit import AuditEntry
+from sotchart.services import users
 from sotchart.services.context import App
+from sotchart.store import audit as audit_store
 from sotchart.web.deps import SESSION_COOKIE
 from tests import factories
 from tests.support import web
@@ -35,6 +38,44 @@ def test_lockout_after_repeated_failures_looks_like_any_failure(app: App) -> Non
     assert web.sign_in(client, c.emails["clinician"], factories.PASSWORD).status_code == 303
 
 
+def test_someone_who_knows_an_email_cannot_lock_its_owner_out(app: App) -> None:
+    """Wrong passwords lock the account for the address they came from; the colleague at the front desk
+    still signs in from hers (ASVS 5.0 V6.3.1: no mass lockout), and the owner's unlock clears them."""
+    c = factories.clinic_with_staff(app)
+    email = c.emails["clinician"]
+    for _ in range(app.settings.lockout_attempts + 3):
+        assert web.sign_in(web.client(app, "198.51.100.7"), email, "wrong-password-123").status_code == 401
+    assert web.sign_in(web.client(app, "198.51.100.7"), email).status_code == 401  # locked for the guesser
+    assert web.sign_in(web.client(app, "192.0.2.10"), email).status_code == 303  # not for the clinician
+    users.lock_user(app, c.actor("owner"), email, locked=False)
+    assert web.sign_in(web.client(app, "198.51.100.7"), email).status_code == 303
+    trail = [e for e in _sign_ins(app) if e.address == "198.51.100.7" and e.outcome == "failure"]
+    assert {e.detail for e in trail} == {"wrong password", "address refused"}
+
+
+def test_spraying_one_password_over_many_accounts_is_refused_from_that_address(app: App) -> None:
+    """One address trying a password on account after account (each below its own lockout) is refused
+    after `address_attempts` failures, with the same answer as any failure, including for an account whose
+    password it then guesses right; other addresses are not affected."""
+    c = factories.clinic_with_staff(app)
+    spray = web.client(app, "203.0.113.9")
+    for n in range(app.settings.address_attempts):
+        assert web.sign_in(spray, f"guess{n}@clinic.test", "Summer2026!Summer").status_code == 401
+    right = web.sign_in(spray, c.emails["clinician"])
+    assert right.status_code == 401
+    unknown = web.sign_in(spray, "nobody@clinic.test", "Summer2026!Summer")
+    assert web.html(right).select_one("#sign-in-error").text == web.html(unknown).select_one("#sign-in-error").text
+    assert web.sign_in(web.client(app, "203.0.113.10"), c.emails["clinician"]).status_code == 303
+    later = app.clock() + timedelta(minutes=app.settings.lockout_minutes + 1)
+    app.clock = lambda: later
+    assert web.sign_in(spray, c.emails["clinician"]).status_code == 303
+
+
+def _sign_ins(app: App) -> list[AuditEntry]:
+    with app.db.read() as conn:
+        return [e for e in audit_store.iter_entries(conn) if e.action == "sign-in"]
+
+
 def test_sign_in_issues_a_fresh_httponly_samesite_session(app: App) -> None:
     c = factories.clinic_with_staff(app)
     client = web.client(app)
@@ -43,6 +84,8 @@ def test_sign_in_issues_a_fresh_httponly_samesite_session(app: App) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/"
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    # A browser-session cookie: closing the browser ends it (the server ends the session by its own clock).
+    assert "max-age" not in cookie.lower() and "expires" not in cookie.lower(), cookie
     issued = cookie.split(";")[0].split("=", 1)[1]
     assert issued != "attacker-chosen-session-id" and len(issued) >= 40
     fresh = web.client(app)
@@ -62,6 +105,23 @@ def test_idle_session_ends(app: App) -> None:
     r = client.get("/patients")
     assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_busy_session_still_ends_after_its_maximum(app: App) -> None:
+    """Used every ten minutes all day, a session ends at `session_max_hours` and asks for the password."""
+    c = factories.clinic_with_staff(app)
+    client = web.client(app)
+    web.sign_in(client, c.emails["clinician"])
+    start = app.clock()
+    step = timedelta(minutes=10)
+    at = start
+    while at + step < start + timedelta(hours=app.settings.session_max_hours):
+        at += step
+        app.clock = lambda at=at: at  # type: ignore[misc]
+        assert client.get("/patients").status_code == 200, at - start
+    app.clock = lambda: start + timedelta(hours=app.settings.session_max_hours, minutes=1)
+    r = client.get("/patients")
+    assert r.status_code == 303 and r.headers["location"].startswith("/sign-in")
 
 
 def test_form_without_csrf_token_is_refused_and_changes_nothing(app: App) -> None:

@@ -81,35 +81,73 @@ def _audit(
         )
 
 
+def _throttle_keys(user_id: int | None, address: str) -> list[str]:
+    """What a failed sign-in from this address counts against: the address, and the account from it."""
+    keys = [f"address:{address}"[:120]]
+    if user_id is not None:
+        keys.append(f"account:{user_id}:{address}"[:120])
+    return keys
+
+
+def _count_failure(app: App, conn: Any, keys: list[str], now: datetime) -> int:
+    """Count one failure against each key; the account's count (from this address) is returned, or the
+    address's when there is no account. An address is refused after `address_attempts`, an account from
+    an address after `lockout_attempts`, each for `lockout_minutes`."""
+    s = app.settings
+    window = timedelta(minutes=s.lockout_minutes)
+    counts = [
+        user_store.count_throttled_failure(
+            conn,
+            key,
+            now,
+            limit=s.address_attempts if key.startswith("address:") else s.lockout_attempts,
+            window_start=now - window,
+            block_until=now + window,
+        )
+        for key in keys
+    ]
+    return counts[-1]
+
+
 def sign_in(app: App, email: str, password: str, address: str) -> Session:
-    """A new session (a fresh id every time), or NotSignedIn with the same message for every failure."""
+    """A new session (a fresh id every time), or NotSignedIn with the same message for every failure.
+
+    Wrong passwords lock the account for the address they came from, not for everyone: whoever knows a
+    colleague's email could otherwise keep them out (ASVS 5.0 V6.3.1 asks for no mass lockout). An address
+    that fails across accounts is refused for a while, which stops spraying one password over many."""
     email = email.strip().lower()
     if not email or not password or len(email) > 254 or len(password) > 1024:
         raise NotSignedIn(SIGN_IN_FAILED)
     now = app.clock()
     with before_actor(app, read=True) as conn:
         user = user_store.by_email(conn, email)
+        keys = _throttle_keys(int(user["id"]) if user else None, address)
+        throttled = user_store.blocked_until(conn, keys, now) is not None
     if user is None:
         passwords.verify(passwords.dummy_hash(), password)
-        _audit(app, None, "sign-in", None, "failure", address, "unknown account")
+        with before_actor(app) as conn:
+            if not throttled:
+                _count_failure(app, conn, keys, now)
+            u = Unit(app, Actor.console(), conn, now)
+            _audit(app, u, "sign-in", None, "failure", address, "address refused" if throttled else "unknown account")
         raise NotSignedIn(SIGN_IN_FAILED)
-    locked = is_locked(user, now)
+    locked = is_locked(user, now) or throttled
     # Verify even when locked, so a locked account answers in the same time as any other failure.
     good = passwords.verify(user["password_hash"], password)
     with before_actor(app) as conn:
         u = Unit(app, Actor.console(), conn, now)
         if locked or not good:
             if not locked:
-                s = app.settings
-                user_store.record_failure(
-                    conn, user["id"], now, s.lockout_attempts, now + timedelta(minutes=s.lockout_minutes)
-                )
-            _audit(app, u, "sign-in", user, "failure", address, "locked" if locked else "wrong password")
+                _count_failure(app, conn, keys, now)
+            why = "address refused" if throttled else "locked" if locked else "wrong password"
+            _audit(app, u, "sign-in", user, "failure", address, why)
         else:
             mfa = _mfa_state(app, user)
             # With a second factor still to give, the failures stay counted: a known password must not
             # reset the count of wrong codes (the code clears it, once right).
             changes: dict[str, object] = {} if mfa else {"failed_attempts": 0, "locked_until": None}
+            if not mfa:
+                user_store.clear_throttle(conn, keys[1:])
             if passwords.needs_rehash(user["password_hash"]):
                 changes["password_hash"] = passwords.hash_password(password)
             if changes:
@@ -253,7 +291,8 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
         sess, user = _pending_session(conn, token)
         u = Unit(app, Actor.console(), conn, now)
         uid = int(user["id"])
-        if is_locked(user, now):
+        keys = _throttle_keys(uid, address)
+        if is_locked(user, now) or user_store.blocked_until(conn, keys, now) is not None:
             user_store.end_session(conn, str(sess["id"]), now)
             _audit(app, u, "sign-in.mfa", user, "failure", address, "locked")
             raise NotSignedIn(SIGN_IN_FAILED)
@@ -273,6 +312,7 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
         if ok or recovered:
             codes: list[str] = []
             changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
+            user_store.clear_throttle(conn, keys[1:])
             if enrolling:
                 changes |= {"mfa_enrolled_at": now, "mfa_secret": _fernet(app).encrypt(secret.encode()).decode()}
                 codes = new_recovery_codes(conn, uid, now)
@@ -283,14 +323,18 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
             user_store.set_session_mfa(conn, str(sess["id"]), True)
             _audit(app, u, "sign-in", user, "success", address, "recovery code" if recovered else "second factor")
             return CodeAccepted(codes, bool(recovered))
+        # A wrong code locks the account for every address (whoever gives it knows the password), and
+        # counts with the wrong passwords from this address too.
         s = app.settings
         failed = user_store.record_failure(
             conn, uid, now, s.lockout_attempts, now + timedelta(minutes=s.lockout_minutes)
         )
+        failed = max(failed, _count_failure(app, conn, keys, now))
         tries = user_store.count_mfa_failure(conn, str(sess["id"]))
         _audit(app, u, "sign-in.mfa", user, "failure", address, f"wrong code {tries}")
         fresh = user_store.get(conn, uid)
-        if tries >= MFA_SESSION_ATTEMPTS or (fresh is not None and is_locked(fresh, now)):
+        refused = user_store.blocked_until(conn, keys, now) is not None
+        if tries >= MFA_SESSION_ATTEMPTS or refused or (fresh is not None and is_locked(fresh, now)):
             user_store.end_session(conn, str(sess["id"]), now)
             ended = True
         else:

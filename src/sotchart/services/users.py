@@ -137,6 +137,7 @@ def lock_user(app: App, actor: Actor, email: str, *, locked: bool = True) -> Non
             user_store.revoke_tokens(u.conn, now=u.now, user_id=row["id"])
         else:
             user_store.set_fields(u.conn, row["id"], u.now, disabled_at=None, locked_until=None, failed_attempts=0)
+            user_store.clear_account_throttles(u.conn, row["id"])
         u.audit("user.lock" if locked else "user.unlock", "user", row["id"])
 
 

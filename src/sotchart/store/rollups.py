@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from sotchart.domain.charting import BLOCKING_ACTIONS
 from sotchart.domain.findings import NORMAL_VALUES
@@ -33,6 +32,7 @@ from sotchart.store.tables import (
     visit_finding,
     visit_treatment,
 )
+from sotchart.store.types import dialect_insert
 
 SIGNED = ("signed", "amended")
 Row = tuple[int, str, str, str, str, int]  # clinician, complaint, measure, key1, key2, n
@@ -289,13 +289,8 @@ def counts(conn: Connection, s: Scope, families: Iterable[str] = FAMILIES) -> It
 # --- keeping the months current -------------------------------------------------------------------
 
 
-def _insert(conn: Connection) -> Any:
-    """The database's own INSERT, for its ON CONFLICT clauses."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def _upsert_changed(conn: Connection, clinic_id: int, month: str) -> None:
-    stmt = _insert(conn)(outcome_month_state).values(clinic_id=clinic_id, month=month, changes=1, built=0)
+    stmt = dialect_insert(conn)(outcome_month_state).values(clinic_id=clinic_id, month=month, changes=1, built=0)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["clinic_id", "month"], set_={"changes": outcome_month_state.c.changes + 1}
@@ -360,7 +355,7 @@ def stale_months(conn: Connection, clinic_id: int, months: list[str]) -> list[st
 def rebuild(conn: Connection, clinic_id: int, month: str, now: datetime) -> int:
     """Count the month again from the signed visits and replace its rows; returns the rows written."""
     conn.execute(
-        _insert(conn)(outcome_month_state)
+        dialect_insert(conn)(outcome_month_state)
         .values(clinic_id=clinic_id, month=month, changes=0, built=-1)
         .on_conflict_do_nothing(index_elements=["clinic_id", "month"])
     )

@@ -105,6 +105,18 @@ mfa_recovery_code = Table(
     Column("used_at", UtcDateTime, nullable=True),
 )
 
+# Failed sign-ins counted per address, and per account from one address. An account locks for the address
+# its wrong passwords came from, not for everyone (anyone knowing an email could otherwise lock it out);
+# an address that fails across many accounts (password spraying) is refused for a while.
+sign_in_throttle = Table(
+    "sign_in_throttle",
+    metadata,
+    Column("key", String(120), primary_key=True),  # "address:<ip>" or "account:<user id>:<ip>"
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UtcDateTime, nullable=False),
+    Column("blocked_until", UtcDateTime, nullable=True),
+)
+
 api_token = Table(
     "api_token",
     metadata,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, insert, select, update
 
-from sotchart.store.tables import api_token, app_user, mfa_recovery_code, user_session
+from sotchart.store.tables import api_token, app_user, mfa_recovery_code, sign_in_throttle, user_session
+from sotchart.store.types import dialect_insert
 
 
 def create(
@@ -65,6 +66,51 @@ def record_failure(conn: Connection, user_id: int, now: datetime, lock_after: in
             update(app_user).where(app_user.c.id == user_id).values(locked_until=lock_until, failed_attempts=0)
         )
     return attempts
+
+
+# --- the sign-in throttle ---
+
+
+def blocked_until(conn: Connection, keys: list[str], now: datetime) -> datetime | None:
+    """The latest time any of these keys is refused until, if one is refused now."""
+    until = conn.execute(
+        select(func.max(sign_in_throttle.c.blocked_until)).where(
+            sign_in_throttle.c.key.in_(keys), sign_in_throttle.c.blocked_until > now
+        )
+    ).scalar()
+    return until if isinstance(until, datetime) else None
+
+
+def count_throttled_failure(
+    conn: Connection, key: str, now: datetime, *, limit: int, window_start: datetime, block_until: datetime
+) -> int:
+    """Count a failure against the key atomically (a count older than the window starts again at one);
+    refuse the key until `block_until` when the count reaches the limit. Returns the count."""
+    t = sign_in_throttle.c
+    stale = t.window_started_at < window_start
+    stmt = dialect_insert(conn)(sign_in_throttle).values(key=key, failures=1, window_started_at=now)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "failures": case((stale, 1), else_=t.failures + 1),
+                "window_started_at": case((stale, now), else_=t.window_started_at),
+            },
+        )
+    )
+    failures = int(conn.execute(select(t.failures).where(t.key == key)).scalar_one())
+    if failures >= limit:
+        conn.execute(update(sign_in_throttle).where(t.key == key).values(blocked_until=block_until, failures=0))
+    return failures
+
+
+def clear_throttle(conn: Connection, keys: list[str]) -> None:
+    conn.execute(delete(sign_in_throttle).where(sign_in_throttle.c.key.in_(keys)))
+
+
+def clear_account_throttles(conn: Connection, user_id: int) -> None:
+    """Every address's count against the account (when the owner unlocks it)."""
+    conn.execute(delete(sign_in_throttle).where(sign_in_throttle.c.key.like(f"account:{user_id}:%")))
 
 
 # --- sessions ---

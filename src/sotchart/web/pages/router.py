@@ -46,7 +46,8 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
         httponly=True,
         samesite="lax",
         secure=app.settings.secure_cookies,
-        max_age=app.settings.session_max_hours * 3600,
+        # No Max-Age: the cookie ends when the browser closes. The server ends the session itself after
+        # `session_idle_minutes` idle or `session_max_hours` in all (12 h, NIST SP 800-63B §4.2.3 at AAL2).
         path="/",
     )
 
