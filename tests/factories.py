@@ -187,11 +187,14 @@ def charted_visit(app: App, c: ClinicWithStaff, patient_id: int, **changes: Any)
     return visits.get_visit(app, c.actor("clinician"), v.id)
 
 
-def token(app: App, c: ClinicWithStaff, role: str, name: str = "tests", scope: str = "write") -> str:
-    """A script's token for the role's account; an owner's needs a fresh code from its second factor."""
+def token(
+    app: App, c: ClinicWithStaff, role: str, name: str = "tests", scope: str = "write", steps_ahead: int = 1
+) -> str:
+    """A script's token for the role's account; an owner's needs a fresh code from its second factor (a code
+    is good once: a second token within the same half-minute takes the code of another step)."""
     from sotchart.services import auth
 
     code = ""
     if role in app.settings.mfa_roles:
-        code = auth.current_code(app, c.emails[role], steps_ahead=1)
+        code = auth.current_code(app, c.emails[role], steps_ahead=steps_ahead)
     return users.issue_token(app, Actor.console(c.id), c.emails[role], name, scope=scope, code=code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
         "server writes (FHIR bundles) use it; in production without it, the server's own host and port are "
         "used, never the Host header a client sent.",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of the TLS proxies in front (127.0.0.1, 10.0.0.0/24). "
+        "From these alone X-Forwarded-For and X-Forwarded-Proto are believed, so the audit log and the sign-in "
+        "throttle see the client's address rather than the proxy's; a client elsewhere cannot choose its own.",
+    )
     max_body_bytes: int = Field(
         1_000_000, ge=10_000, description="Largest request body accepted, in bytes; larger gets 413."
     )
@@ -141,6 +148,17 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not an IANA time zone; use a name such as America/Chicago") from err
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as err:
+                raise ValueError(f"'{part}' is not an address or network (e.g. 127.0.0.1 or 10.0.0.0/24)") from err
+        return ",".join(parts)
+
     @field_validator("mfa_required_roles")
     @classmethod
     def _known_roles(cls, value: str) -> str:
@@ -164,6 +182,10 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.cookie_secure if self.cookie_secure is not None else self.environment == "production"
+
+    @property
+    def proxies(self) -> list[str]:
+        return [p for p in self.trusted_proxies.split(",") if p]
 
     @property
     def mfa_roles(self) -> frozenset[str]:

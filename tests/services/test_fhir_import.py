@@ -3,6 +3,7 @@ patient, the demo clinic and a 1,000-visit patient; a damaged or duplicate impor
 
 from __future__ import annotations
 
+import base64
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -200,3 +201,70 @@ def test_an_import_is_bounded_in_bytes_lines_files_and_time(app: App, fresh_app:
         fhir_import.import_export(small, into.actor("owner"), crowded)
     with small.db.read() as conn:
         assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None
+
+
+def _with_record(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An Encounter whose embedded visit record is changed."""
+    from sotchart.domain.fhir import codes
+
+    def encounter(e: dict[str, Any]) -> dict[str, Any]:
+        ext = []
+        for x in e.get("extension") or []:
+            if x.get("url") == codes.VISIT_RECORD:
+                record = orjson.loads(base64.b64decode(x["valueAttachment"]["data"]))
+                data = base64.b64encode(orjson.dumps(change(record))).decode()
+                x = {**x, "valueAttachment": {**x["valueAttachment"], "data": data}}
+            ext.append(x)
+        return e | {"extension": ext}
+
+    return encounter
+
+
+def test_a_wrongly_shaped_visit_or_questionnaire_is_refused_by_the_rules_of_one_typed_in(
+    app: App, fresh_app: App, tmp_path: Path
+) -> None:
+    """One wrongly shaped imported visit once made its page, its record and the whole-clinic export fail.
+    Each visit and questionnaire is checked as the screen checks one typed in; a bad one is reported with
+    where and why, its patient is not imported, and the clinic's pages and export keep working."""
+    c, _patient_id, _signed = _patient_with_a_record(app)
+    good = tmp_path / "good.zip"
+    fhir_export.export(app, c.actor("owner"), good)
+    into = factories.clinic_with_staff(fresh_app)
+    doc: Callable[[Any], Callable[[dict[str, Any]], dict[str, Any]]] = lambda d: _with_record(  # noqa: E731
+        lambda r: r | {"document": d}
+    )
+    crafted: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = {
+        "document-not-an-object": ("Encounter.ndjson", doc("oops"), "JSON object"),
+        "findings-not-a-list": ("Encounter.ndjson", doc({"findings": "lots"}), "findings"),
+        "finding-not-a-finding": ("Encounter.ndjson", doc({"findings": [{"indicator": 7, "result": []}]}), "findings"),
+        "pain-eleven": ("Encounter.ndjson", doc({"pain": 11}), "pain"),
+        "treatment-a-string": ("Encounter.ndjson", doc({"treatment": "blocks"}), "treatment"),
+        "status-made-up": ("Encounter.ndjson", _with_record(lambda r: r | {"status": "finished-ish"}), "status"),
+        "kind-made-up": (
+            "Encounter.ndjson",
+            lambda e: e | {"type": [{"coding": [{"code": "spa-day"}]}]},
+            "kind",
+        ),
+        "visit-in-the-future": ("Encounter.ndjson", lambda e: e | {"period": {"start": "2999-01-01"}}, "future"),
+        "answer-out-of-range": (
+            "QuestionnaireResponse.ndjson",
+            lambda q: q | {"item": [{**(q["item"][0]), "answer": [{"valueInteger": 99}]}, *q["item"][1:]]},
+            "QuestionnaireResponse",
+        ),
+        "instrument-unknown": (
+            "QuestionnaireResponse.ndjson",
+            lambda q: q | {"questionnaire": "https://example.org/Questionnaire/madeup|1"},
+            "QuestionnaireResponse",
+        ),
+    }
+    for name, (member, change, said) in crafted.items():
+        report = fhir_import.import_export(
+            fresh_app, into.actor("owner"), _tampered(good, tmp_path / f"{name}.zip", member, change)
+        )
+        assert report.patients == 0 and said in str(report.failed), (name, report.failed)
+        assert "Traceback" not in str(report.failed)
+        with fresh_app.db.read() as conn:
+            assert conn.execute(patient_table.select().where(patient_table.c.clinic_id == into.id)).first() is None
+    # The clinic still exports whole, and the good file still imports.
+    fhir_export.export(fresh_app, into.actor("owner"), tmp_path / "after.zip")
+    assert fhir_import.import_export(fresh_app, into.actor("owner"), good).patients == 1

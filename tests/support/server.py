@@ -25,13 +25,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, app: App, workers: int = 1) -> None:
+    def __init__(self, app: App, workers: int = 1, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="sotchart-serve-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sotchart", "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env_for(app),
+            env=env_for(app, **env),
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -150,8 +150,12 @@ def test_unknown_page_is_a_finished_page_not_a_trace(app: App) -> None:
     assert web.html(r).select_one("h1").text == "Not found"
 
 
-def test_openapi_is_served_and_lists_the_records(app: App) -> None:
-    spec = web.client(app).get("/openapi.json").json()
+def test_openapi_is_served_to_staff_and_their_scripts_only(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    assert web.client(app).get("/openapi.json").status_code == 401
+    reader = factories.token(app, c, "researcher", scope="read")
+    r = web.client(app).get("/openapi.json", headers={"Authorization": f"Bearer {reader}"})
+    spec = r.json()
     assert "/api/v1/patients" in spec["paths"] and "/api/v1/visits/{visit_id}/sign" in spec["paths"]
 
 
@@ -224,3 +228,23 @@ def charting_visits(app: App, c: factories.ClinicWithStaff, patient_id: int) -> 
     from sotchart.services import patients
 
     return list(patients.open_chart(app, c.actor("clinician"), patient_id, None).visits)
+
+
+def test_a_record_of_the_wrong_shape_is_a_clear_422_not_a_500(app: App, api) -> None:  # type: ignore[no-untyped-def]
+    """`"findings": "lots"` once reached the engine and answered 500; each part must be what it holds."""
+    c, client = api
+    p = factories.patient(app, c)
+    v = factories.visit(app, c, p.id)
+    path = f"/api/v1/visits/{v.id}/record"
+    before = client.get(path).headers["etag"]
+    for record, field in (
+        ({"findings": "lots"}, "findings"),
+        ({"findings": [1, 2]}, "findings"),
+        ({"treatment": "blocks"}, "treatment"),
+        ({"treatment": {"blocks": "SOB"}}, "treatment.blocks"),
+        ({"vitals": [120, 80]}, "vitals"),
+        ({"history": "none"}, "history"),
+    ):
+        body = _is_problem(client.put(path, json=record, headers={"If-Match": before}), 422)
+        assert field in {p["field"] for p in body.get("errors", [])}, (record, body)
+    assert client.get(path).headers["etag"] == before

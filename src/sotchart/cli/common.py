@@ -16,8 +16,9 @@ from sotchart.services.context import App
 # soft_wrap: messages stay one line each when piped, so scripts and logs can grep them.
 @contextmanager
 def app_handle() -> Iterator[App]:
-    app = App.from_settings(load_settings())
+    app: App | None = None
     try:
+        app = App.from_settings(load_settings())
         yield app
     except SotchartError as e:
         err.print(f"[red]{e.detail}[/red]")
@@ -25,7 +26,8 @@ def app_handle() -> Iterator[App]:
             err.print(f"  [red]{p.field}[/red]: {p.message}")
         raise typer.Exit(2 if isinstance(e, InvalidInput) else 1) from None
     finally:
-        app.close()
+        if app is not None:
+            app.close()
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -96,23 +96,30 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes")] = None,
 ) -> None:
-    """Serve the pages and the JSON API (after bringing the schema up to date)."""
+    """Serve the pages and the JSON API (after bringing the schema up to date).
+
+    The workers run under uvicorn's supervisor even when there is one: a worker that dies (SQLite's shared
+    memory file cut short under it ends a process with SIGBUS) is logged and started again, while the
+    clinic's other requests go on."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     s = load_settings()
     with app_handle() as app:
+        database.ready(app)
         database.upgrade(app)
     h, p = host or s.host, port or s.port
     out.print(f"sotchart on http://{h}:{p}  (Ctrl+C stops)")
-    uvicorn.run(
+    config = uvicorn.Config(
         "sotchart.web.asgi:create",
         factory=True,
         host=h,
         port=p,
         workers=workers or s.workers,
         log_level="warning",
-        proxy_headers=False,
+        proxy_headers=False,  # SOTCHART_TRUSTED_PROXIES decides whom to believe (web/app.py)
     )
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 # --- users ---

@@ -51,6 +51,19 @@ def treatments_given(doc: dict[str, Any]) -> list[str]:
 BLOCKING_ACTIONS = gates.HOLDING
 TREATMENT_LISTS = ("spinal_regions", "extraspinal_regions", "blocks", "procedures", "cmrt", "adjusted_segments")
 NOTE_SECTIONS = ("S", "O", "A", "P")
+# What each part of a record must be before anything reads inside it: (key, type, in words).
+SHAPES: tuple[tuple[str, type, str], ...] = (
+    ("history", dict, "an object with red_flags and conditions"),
+    ("vitals", dict, "an object of readings"),
+    ("findings", list, "a list of findings"),
+    ("treatment", dict, "an object of the care given"),
+    ("gate", dict, "an object"),
+    ("note", dict, "an object with S, O, A and P"),
+    ("diagnoses", list, "a list of diagnosis codes"),
+    ("carry_forward", dict, "an object"),
+    ("intake", dict, "an object"),
+    ("composed", dict, "an object"),
+)
 MAX_TEXT = 20_000
 
 
@@ -121,6 +134,23 @@ def check_document(doc: Any) -> dict[str, Any]:
         if key not in DOC_KEYS:
             p.add(key, f"is not part of a visit record; use: {', '.join(DOC_KEYS)}")
     merged = empty_document() | {k: v for k, v in doc.items() if k in DOC_KEYS}
+    # The containers first: the engine's checks (parse_exam) name what is wrong inside them, but only once
+    # each is the kind of thing it reads (an imported "findings": "lots" once failed every page of the visit).
+    empty = empty_document()
+    for key, kind, says in SHAPES:
+        value = merged.get(key)
+        if value is None:
+            if key in empty:
+                merged[key] = empty[key]
+        elif not isinstance(value, kind):
+            p.add(key, f"must be {says}")
+            merged[key] = empty.get(key, kind())
+    if any(not isinstance(f, dict) for f in merged["findings"]):
+        p.add("findings", "must be a list of findings, each an object with its indicator and result")
+    treatment = merged["treatment"]
+    for key in TREATMENT_LISTS:
+        if not isinstance(treatment.get(key) or [], list):
+            p.add(f"treatment.{key}", "must be a list")
     vitals = merged.get("vitals")
     if isinstance(vitals, dict) and "recheck" in vitals:
         # Records before the series kept one recheck; it becomes the first of the series.

@@ -61,6 +61,13 @@ class PreconditionRequired(SotchartError):
     title = "Send the version you read"
 
 
+class StorageUnavailable(SotchartError):
+    """The database or the data folder cannot be used: read-only, not this user's, missing, or full."""
+
+    status = 503
+    title = "sotchart cannot reach its records"
+
+
 @dataclass
 class Problems:
     """Collects field problems so a form reports all of them at once, not one per submit."""

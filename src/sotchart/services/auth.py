@@ -428,7 +428,13 @@ def confirm_second_factor(app: App, conn: Any, user: dict[str, Any], code: str) 
     if step is None:
         raise InvalidInput(
             "A token for this account needs the code its authenticator shows now.",
-            [FieldProblem("code", "Pass --code with the 6-digit code from the account holder's authenticator.")],
+            [
+                FieldProblem(
+                    "code",
+                    "Enter the 6-digit code the account holder's authenticator shows now (on the command line, "
+                    "--code); a code is good once.",
+                )
+            ],
         )
     user_store.set_fields(conn, int(user["id"]), now, mfa_last_step=step)
 

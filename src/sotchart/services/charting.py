@@ -46,7 +46,7 @@ class VisitRecord:
     zone: str = "UTC"  # the clinic's time zone, for the times shown
 
 
-def _assess(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) -> dict[str, Any]:
+def assess_record(app: App, doc: dict[str, Any], patient: dict[str, Any], on: date) -> dict[str, Any]:
     """The engine's assessment of a record, for the patient's age on the visit date."""
     exam = rules.exam_from(doc, age=age_on(patient["birth_date"], on), sex=patient["sex"])
     return evaluate(exam, protocol.active(app.settings), assessments.thresholds(app.settings))
@@ -76,7 +76,7 @@ def load_visit(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, An
 def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRecord:
     latest = chart_store.latest(u.conn, v["id"])
     doc = latest["document"] if latest else rules.empty_document()
-    assessment = latest["assessment"] if latest else _assess(app, doc, p, v["visit_date"])
+    assessment = latest["assessment"] if latest else assess_record(app, doc, p, v["visit_date"])
     prev, prev_doc, unconfirmed = _carried(u, v, p, doc)
     initial = v["kind"] == "new-patient"
     names = indicator_names(app)
@@ -247,7 +247,7 @@ def _save_draft(
         _keep_gate(latest, doc)
     held = latest is not None and (latest["assessment"].get("blood_pressure") or {}).get("action") in gates.HOLDING
     gates.check_kept(before, doc, reading_held=held)
-    assessment = _assess(app, doc, p, v["visit_date"])
+    assessment = assess_record(app, doc, p, v["visit_date"])
     g = rules.gate(doc, assessment)
     if g.blocked and rules.adds_treatment(before, doc):
         raise Conflict(ops.CLOSED.format(step=g.next_step))
@@ -462,7 +462,7 @@ def write_signed(
     """The one writer of a signed record (signing, amending, the demo and imports): check the record can be
     signed, then write the signed revision, its findings, the care given and the visit summary in the
     caller's transaction. An imported note signed elsewhere is kept with that provenance instead of the check."""
-    assessment = _assess(u.app, doc, p, v["visit_date"])
+    assessment = assess_record(u.app, doc, p, v["visit_date"])
     names = indicator_names(u.app)
     _prev, prev_doc, unconfirmed = _carried(u, v, p, doc) if kind == "signed" else (None, None, [])
     problems = rules.sign_problems(

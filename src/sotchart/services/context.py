@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sotchart.domain.errors import Forbidden, NotFound, NotSignedIn
+from sotchart.domain.errors import Forbidden, NotFound, NotSignedIn, StorageUnavailable
 from sotchart.domain.roles import Action
 from sotchart.services.audit_writer import AuditWriter
 from sotchart.services.audit_writer import event as audit_event
@@ -73,7 +73,13 @@ class App:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> App:
-        protect_files(settings)
+        try:
+            protect_files(settings)
+        except OSError as e:
+            raise StorageUnavailable(
+                f"sotchart cannot use its data folder {settings.data_dir.absolute()}: {e.strerror} ({e.filename}). "
+                f"It must belong to the user sotchart runs as (uid {os.getuid()}), on a disk mounted read-write."
+            ) from None
         return cls(settings=settings, db=Database(settings.resolved_database_url))
 
     @property

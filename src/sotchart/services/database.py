@@ -7,6 +7,11 @@ from sotchart.store import migrate
 from sotchart.store.migrate import DriftReport
 
 
+def ready(app: App) -> None:
+    """Whether the database can be written now; StorageUnavailable, saying what to fix, if not."""
+    app.db.check_writable()
+
+
 def upgrade(app: App) -> str:
     migrate.upgrade(app.db)
     return migrate.current_revision(app.db) or ""

@@ -26,8 +26,9 @@ from sotchart.domain.fhir import codes as c
 from sotchart.domain.fhir import mapper
 from sotchart.domain.patients import chart_number_problem, check_details, search_key
 from sotchart.domain.roles import Action
-from sotchart.services import passwords, patients
-from sotchart.services.charting import SignedElsewhere, visit_summary, write_signed
+from sotchart.domain.visits import VisitStatus
+from sotchart.services import passwords, patients, questionnaires, visits
+from sotchart.services.charting import SignedElsewhere, assess_record, visit_summary, write_signed
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
 from sotchart.store import imports as store
@@ -276,11 +277,37 @@ class _Reader:
 def _decode_record(encounter: dict[str, Any]) -> dict[str, Any]:
     for ext in encounter.get("extension") or []:
         if ext.get("url") == c.VISIT_RECORD:
-            return dict(orjson.loads(base64.b64decode(ext["valueAttachment"]["data"])))
+            try:
+                record = orjson.loads(base64.b64decode(ext["valueAttachment"]["data"], validate=True))
+            except (ValueError, KeyError, TypeError):
+                record = None
+            if not isinstance(record, dict):
+                raise InvalidInput(f"Encounter/{encounter.get('id')}: its sotchart visit record cannot be read.")
+            return record
     raise InvalidInput(
         f"Encounter/{encounter['id']} carries no sotchart visit record.",
         [FieldProblem(f"Encounter/{encounter['id']}", "Only exports written by sotchart can be imported.")],
     )
+
+
+def _named(where: str, check: Callable[[], Any]) -> Any:
+    """Run a check; its problems come back naming the resource they were found in."""
+    try:
+        return check()
+    except InvalidInput as e:
+        raise InvalidInput(f"{where}: {e.detail}", e.problems) from None
+
+
+def _moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"the signing time {str(value)[:40]!r} is not a date and time") from None
+    if at.tzinfo is None:
+        raise InvalidInput(f"the signing time {str(value)[:40]!r} has no time zone offset")
+    return at
 
 
 def _number(reference: str | None) -> str:
@@ -379,22 +406,52 @@ class _Importer:
     def _visit(self, e: dict[str, Any], pid: int, episodes: dict[str, int]) -> int:
         u = self.u
         record = _decode_record(e)
-        doc, status = record["document"], record["status"]
-        day = date.fromisoformat(e["period"]["start"])
-        clinician = next((self._user(p["individual"]["reference"]) for p in e.get("participant") or []), None)
+        where = f"Encounter/{e.get('id')}"
+        # The visit's details pass the checks of one started at the desk, its record those of one typed in
+        # (the engine's, against the pack), and its assessment is sotchart's own, never the file's.
+        fields = _named(
+            where,
+            lambda: visits.check_fields(
+                {
+                    "visit_date": str((e.get("period") or {}).get("start", ""))[:10],
+                    "kind": ((e.get("type") or [{}])[0].get("coding") or [{}])[0].get("code", ""),
+                    "complaint": ((e.get("reasonCode") or [{}])[0]).get("text", ""),
+                },
+                u.today(),
+                partial=False,
+            ),
+        )
+        status = record.get("status")
+        if status not in set(VisitStatus):
+            raise InvalidInput(
+                f"{where}: the visit's status {str(status)[:40]!r} is not one of {', '.join(VisitStatus)}."
+            )
+        reason, note = record.get("status_reason") or "", record.get("note") or ""
+        if not isinstance(reason, str) or not isinstance(note, str) or len(reason) > 2000 or len(note) > rules.MAX_TEXT:
+            raise InvalidInput(
+                f"{where}: the visit's note and reason must be text (at most {rules.MAX_TEXT} characters)."
+            )
+        doc = record.get("document") or {}
+        p = patient_store.get(u.conn, u.clinic_id(), pid)
+        assert p is not None
+        day = fields["visit_date"]
+        if doc:
+            doc = _named(where, lambda: rules.check_document(doc))
+            assessment = _named(where, lambda: assess_record(self.app, doc, p, day))
+        clinician = next((self._user(part["individual"]["reference"]) for part in e.get("participant") or []), None)
         signed = status in ("signed", "amended") and bool(doc)
-        signer_ref = f"Practitioner/u{record['signed_by']}" if record["signed_by"] else ""
+        signer_ref = f"Practitioner/u{record['signed_by']}" if record.get("signed_by") else ""
         values: dict[str, Any] = {
             "patient_id": pid,
             "episode_id": episodes.get((e.get("basedOn") or [{}])[0].get("reference", "")),
             "clinician_id": clinician,
             "visit_date": day,
-            "kind": e["type"][0]["coding"][0]["code"],
+            "kind": fields["kind"],
             # A signed note is written by the one signing writer below, which moves the row from draft.
             "status": "draft" if signed else status,
-            "complaint": ((e.get("reasonCode") or [{}])[0]).get("text", ""),
-            "note": "" if signed else record["note"],
-            "status_reason": record["status_reason"],
+            "complaint": fields.get("complaint", ""),
+            "note": "" if signed else note,
+            "status_reason": reason,
             "revision": 0,
         }
         vid = store.visit_row(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=u.actor.user_id, now=u.now)
@@ -402,15 +459,14 @@ class _Importer:
         if not doc:
             return vid
         v = visit_store.get(u.conn, u.clinic_id(), vid)
-        p = patient_store.get(u.conn, u.clinic_id(), pid)
-        assert v is not None and p is not None
+        assert v is not None
         if not signed:
             chart_store.add(
                 u.conn,
                 visit_id=vid,
                 revision=1,
                 document=doc,
-                assessment=record["assessment"],
+                assessment=assessment,
                 kind="draft",
                 reason="imported",
                 actor_id=u.actor.user_id,
@@ -420,7 +476,7 @@ class _Importer:
                 u.conn,
                 visit_id=vid,
                 expected_version=v["version"],
-                values={"revision": 1, **visit_summary(doc, record["assessment"])},
+                values={"revision": 1, **visit_summary(doc, assessment)},
                 actor_id=u.actor.user_id,
                 now=u.now,
             )
@@ -434,18 +490,18 @@ class _Importer:
             u,
             v,
             p,
-            rules.check_document(doc),
+            doc,
             kind="imported",
             reason="",
             status={
                 "status": status,
-                "signed_at": datetime.fromisoformat(record["signed_at"]) if record["signed_at"] else None,
+                "signed_at": _named(where, lambda: _moment(record.get("signed_at"))),
                 "signed_by": signer_id,
             },
             elsewhere=SignedElsewhere(
                 e.get("meta", {}).get("source") or "an earlier system",
                 signer,
-                record["signed_at"] or "",
+                str(record.get("signed_at") or ""),
                 str(record.get("note") or ""),
             ),
         )
@@ -457,14 +513,27 @@ class _Importer:
                 f"QuestionnaireResponse/{q['id']} has no score Observation derived from it.",
                 [FieldProblem(f"QuestionnaireResponse/{q['id']}", "Export again with `sotchart export`.")],
             )
-        canonical = q["questionnaire"].rsplit("/", 1)[-1]
+        where = f"QuestionnaireResponse/{q.get('id')}"
+        canonical = str(q.get("questionnaire") or "").rsplit("/", 1)[-1]
         instrument, _, version = canonical.partition("|")
         answers = [
             next(iter(item["answer"][0].values())) if item.get("answer") else None for item in q.get("item") or []
         ]
         activities = [item["text"] for item in q.get("item") or [] if item.get("text")]
         scoring = next((x["valueString"] for x in q.get("extension") or [] if x.get("url") == c.SCORING_VERSION), "")
-        percent = next((comp["valueQuantity"]["value"] for comp in score.get("component") or []), None)
+        # Scored again by the instrument, as answers typed in are: an answer out of range, an unknown
+        # instrument or a score that does not follow from the answers is refused, named.
+        checked = _named(
+            where,
+            lambda: questionnaires.check_response(
+                instrument, answers, activities, str(q.get("authored") or "")[:10], self.u.today()
+            ),
+        )
+        if checked.instrument_version != version or checked.score != score.get("valueQuantity", {}).get("value"):
+            raise InvalidInput(
+                f"{where}: the score in the file does not follow from its answers by {instrument} version "
+                f"{checked.instrument_version}; nothing of this patient was imported."
+            )
         new = q_store.add(
             self.u.conn,
             clinic_id=self.u.clinic_id(),
@@ -472,13 +541,13 @@ class _Importer:
             visit_id=visits.get((q.get("encounter") or {}).get("reference", "")),
             instrument=instrument,
             instrument_version=version,
-            scoring_version=scoring,
+            scoring_version=scoring or checked.scoring_version,
             answers=answers,
-            activities=activities,
-            score=score["valueQuantity"]["value"],
-            percent=percent,
-            band=((score.get("interpretation") or [{}])[0]).get("text"),
-            answered_on=date.fromisoformat(q["authored"][:10]),
+            activities=checked.activities,
+            score=checked.score,
+            percent=checked.percent,
+            band=checked.band,
+            answered_on=checked.answered_on,
             actor_id=self.u.actor.user_id,
             now=self.u.now,
         )
@@ -591,7 +660,8 @@ def _import_patient(
     try:
         with unit(app, actor, Action.IMPORT, "patient", owner) as u:
             _Importer(app, u, report, users).patient(lines)
-    except (Conflict, InvalidInput, KeyError, ValueError, IndexError) as err:
+    except (Conflict, InvalidInput, KeyError, ValueError, IndexError, TypeError, AttributeError) as err:
+        # The last five: a resource in a shape no check above foresaw; reported, never a crash.
         detail = err.detail if isinstance(err, Conflict | InvalidInput) else f"{type(err).__name__}: {err}"[:300]
         if isinstance(err, InvalidInput) and err.problems:
             # Each field to fix, as the desk would be told; never the value itself (it may be megabytes).

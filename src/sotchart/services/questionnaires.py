@@ -26,17 +26,25 @@ class Course:
     change: dict[str, Any] | None
 
 
-def record(
-    app: App,
-    actor: Actor,
-    patient_id: int,
-    code: str,
-    answers: Any,
-    *,
-    activities: Any = None,
-    visit_id: int | None = None,
-    answered_on: str = "",
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CheckedResponse:
+    """Answers as the instrument scores them, with the activities named and the day answered."""
+
+    instrument_version: str
+    scoring_version: str
+    score: float
+    percent: float | None
+    band: str | None
+    answers: list[Any]
+    activities: list[str]
+    answered_on: date
+    scored: Score
+
+
+def check_response(code: str, answers: Any, activities: Any, answered_on: str, today: date) -> CheckedResponse:
+    """The one check of a questionnaire's answers, typed in or imported: the instrument scores them (an
+    unknown instrument or an answer out of range is refused, named); PSFS names each activity; the day is
+    read and not in the future."""
     inst = instrument(code)
     scored: Score = inst.score(answers)
     names: list[str] = []
@@ -51,6 +59,32 @@ def record(
                 [FieldProblem("activities", "Give one activity (1 to 100 characters) per rating.")],
             )
         names = [a.strip() for a in activities]
+    try:
+        day = date.fromisoformat(answered_on) if answered_on else today
+    except ValueError as err:
+        raise InvalidInput(
+            "The date answered could not be read.", [FieldProblem("answered_on", "Use YYYY-MM-DD.")]
+        ) from err
+    if day > today:
+        raise InvalidInput(
+            "The date answered is in the future.", [FieldProblem("answered_on", "Use today or earlier.")]
+        )
+    return CheckedResponse(
+        inst.version, inst.scoring_version, scored.score, scored.percent, scored.band, list(answers), names, day, scored
+    )
+
+
+def record(
+    app: App,
+    actor: Actor,
+    patient_id: int,
+    code: str,
+    answers: Any,
+    *,
+    activities: Any = None,
+    visit_id: int | None = None,
+    answered_on: str = "",
+) -> dict[str, Any]:
     with unit(app, actor, Action.PATIENT_UPDATE, "questionnaire") as u:
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
@@ -61,35 +95,26 @@ def record(
                     "That visit is not this patient's.",
                     [FieldProblem("visit_id", "Leave it out or use one of this patient's visits.")],
                 )
-        try:
-            day = date.fromisoformat(answered_on) if answered_on else u.today()
-        except ValueError as err:
-            raise InvalidInput(
-                "The date answered could not be read.", [FieldProblem("answered_on", "Use YYYY-MM-DD.")]
-            ) from err
-        if day > u.today():
-            raise InvalidInput(
-                "The date answered is in the future.", [FieldProblem("answered_on", "Use today or earlier.")]
-            )
+        checked = check_response(code, answers, activities, answered_on, u.today())
         rid = q_store.add(
             u.conn,
             clinic_id=u.clinic_id(),
             patient_id=patient_id,
             visit_id=visit_id,
             instrument=code,
-            instrument_version=inst.version,
-            scoring_version=inst.scoring_version,
-            answers=list(answers),
-            activities=names,
-            score=scored.score,
-            percent=scored.percent,
-            band=scored.band,
-            answered_on=day,
+            instrument_version=checked.instrument_version,
+            scoring_version=checked.scoring_version,
+            answers=checked.answers,
+            activities=checked.activities,
+            score=checked.score,
+            percent=checked.percent,
+            band=checked.band,
+            answered_on=checked.answered_on,
             actor_id=actor.user_id,
             now=u.now,
         )
         u.audit("questionnaire.create", "questionnaire_response", rid, patient_id=patient_id, detail=code)
-        return {"id": rid, **scored.to_json(), "answered_on": day.isoformat()}
+        return {"id": rid, **checked.scored.to_json(), "answered_on": checked.answered_on.isoformat()}
 
 
 def courses(app: App, actor: Actor, patient_id: int) -> list[Course]:

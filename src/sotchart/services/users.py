@@ -210,7 +210,10 @@ def issue_token(
     if problems:
         raise InvalidInput("The token needs fixing.", problems)
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
-        row = _target(u, email)
+        try:
+            row = _target(u, email)
+        except NotFound as e:  # the form's account field names it: say so beside it
+            raise InvalidInput("The token needs fixing.", [FieldProblem("email", e.detail)]) from None
         if row["role"] in app.settings.mfa_roles:
             auth.confirm_second_factor(app, u.conn, row, code)
         token, digest = auth.new_token_value()
@@ -236,16 +239,21 @@ def list_tokens(app: App, actor: Actor, email: str = "") -> list[TokenInfo]:
             clinic = None if actor.role == Role.SYSTEM else actor.clinic_id
             ids = [int(r["id"]) for r in user_store.list_for_clinic(u.conn, clinic)]
         rows = user_store.tokens_of(u.conn, ids) if ids else []
+        zone = u.app.zone(u.conn, actor.clinic_id)  # times in the clinic's own zone, as everywhere on screen
+
+        def local(at: datetime | None) -> datetime | None:
+            return at.astimezone(zone) if at is not None else None
+
         return [
             TokenInfo(
                 int(r["id"]),
                 str(r["email"]),
                 str(r["name"]),
                 str(r["scope"]),
-                r["created_at"],
-                r["expires_at"],
-                r["last_used_at"],
-                r["revoked_at"],
+                r["created_at"].astimezone(zone),
+                local(r["expires_at"]),
+                local(r["last_used_at"]),
+                local(r["revoked_at"]),
             )
             for r in rows
         ]
@@ -257,7 +265,7 @@ def revoke_token(app: App, actor: Actor, token_id: int) -> None:
         ids = [int(r["id"]) for r in user_store.list_for_clinic(u.conn, clinic)]
         mine = {int(t["id"]) for t in user_store.tokens_of(u.conn, ids)} if ids else set()
         if token_id not in mine:
-            raise NotFound(f"No token {token_id} in this clinic. `sotchart user tokens` lists them.")
+            raise NotFound(f"No token {token_id} in this clinic. The Tokens page and `sotchart user tokens` list them.")
         if not user_store.revoke_tokens(u.conn, now=u.now, token_id=token_id):
             raise Conflict(f"Token {token_id} is already revoked.")
         u.audit("user.token-revoke", "api_token", token_id)

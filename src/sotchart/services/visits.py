@@ -61,7 +61,9 @@ def as_visit(row: dict[str, Any]) -> Visit:
     return Visit(**{k: row[k] for k in Visit.__dataclass_fields__})
 
 
-def _check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str, Any]:
+def check_fields(data: dict[str, Any], today: date, partial: bool) -> dict[str, Any]:
+    """A visit's details as the desk gives them (date, kind, complaint), or InvalidInput naming each field;
+    an imported visit's pass the same."""
     problems: list[FieldProblem] = []
     values: dict[str, Any] = {}
     if "visit_date" in data or not partial:
@@ -116,7 +118,7 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
     with unit(app, actor, Action.VISIT_CREATE, "visit") as u:
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
-        values = _check_fields(data, u.today(), partial=False)
+        values = check_fields(data, u.today(), partial=False)
         existing = visit_store.on_day(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, day=values["visit_date"])
         if existing is not None and data.get("second_visit_today") not in (True, "true", "1"):
             raise VisitExists(
@@ -200,7 +202,7 @@ def update_visit(app: App, actor: Actor, visit_id: int, data: dict[str, Any], if
         row = _load_for_change(u, visit_id, if_match)
         if not is_editable(VisitStatus(row["status"])):
             raise Conflict("This note is signed and locked. Record an amendment to change it.")
-        values = _check_fields(data, u.today(), partial=True)
+        values = check_fields(data, u.today(), partial=True)
         if not visit_store.update_if_version(
             u.conn,
             clinic_id=u.clinic_id(),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import ExceptionContext, make_url
 
+from sotchart.domain.errors import StorageUnavailable
 from sotchart.store import audit
 from sotchart.store.audit_anchor import AnchorFile
 
@@ -34,8 +37,9 @@ class Database:
             self.engine: Engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=20, connect_args={"check_same_thread": False}
             )
-            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
+            event.listen(self.engine, "handle_error", self._storage_trouble)
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
@@ -64,6 +68,51 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def _sqlite_on_connect(self, dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself instead of pysqlite's implicit, deferred one.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                cur.execute(pragma)
+        except sqlite3.OperationalError as e:  # the first write (WAL mode) is where a read-only file shows
+            raise self._unavailable(e) from None
+        finally:
+            cur.close()
+
+    def _storage_trouble(self, context: ExceptionContext) -> None:
+        """SQLite's errors about the file itself, wherever they come up, as one clear message."""
+        original = context.original_exception
+        if isinstance(original, sqlite3.OperationalError) and _is_file_trouble(original):
+            raise self._unavailable(original) from None
+
+    def _unavailable(self, e: Exception) -> StorageUnavailable:
+        where = self.url.database or "?"
+        return StorageUnavailable(
+            f"sotchart cannot write its database {where}: {e}. The file, the folder it is in and the -wal and "
+            f"-shm files beside it must belong to the user sotchart runs as (uid {os.getuid()}), on a disk "
+            "that is mounted read-write and not full. Nothing was changed."
+        )
+
+    def check_writable(self) -> None:
+        """Take the write lock once and let it go, so a server never starts on a database it cannot write."""
+        try:
+            self._try_write()
+        except exc.OperationalError as e:  # PostgreSQL not there, or not letting us in
+            raise StorageUnavailable(
+                f"sotchart cannot reach its database at {self.url.render_as_string(hide_password=True)}: "
+                f"{str(e.orig).strip().splitlines()[0] if e.orig else e}. Check SOTCHART_DATABASE_URL and that "
+                "the server is running."
+            ) from None
+
+    def _try_write(self) -> None:
+        with self.engine.begin() as conn:  # on SQLite the "begin" listener takes the write lock (IMMEDIATE)
+            if not self.is_sqlite and conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+                raise StorageUnavailable(
+                    f"The PostgreSQL database {self.url.database} is read-only (a standby, or "
+                    "default_transaction_read_only is on); point SOTCHART_DATABASE_URL at the primary."
+                )
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -85,13 +134,11 @@ class Database:
             }
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself instead of pysqlite's implicit, deferred one.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cur.execute(pragma)
-    cur.close()
+FILE_TROUBLE = ("readonly database", "unable to open database file", "disk i/o error", "database or disk is full")
+
+
+def _is_file_trouble(e: sqlite3.OperationalError) -> bool:
+    return any(words in str(e).lower() for words in FILE_TROUBLE)
 
 
 def _sqlite_begin_immediate(conn: Connection) -> None:

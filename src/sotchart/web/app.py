@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sotchart import __version__
 from sotchart.services.context import App
@@ -22,6 +23,7 @@ from sotchart.web.deps import SignInRequired
 from sotchart.web.fhir import routes as fhir_routes
 from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
 from sotchart.web.pages import analytics as analytics_pages
+from sotchart.web.pages import api_docs as api_docs_pages
 from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import examinations as examination_pages
 from sotchart.web.pages import exports as export_pages
@@ -29,6 +31,7 @@ from sotchart.web.pages import kiosk as kiosk_pages
 from sotchart.web.pages import reports as report_pages
 from sotchart.web.pages import research as research_pages
 from sotchart.web.pages import router as pages_router
+from sotchart.web.pages import tokens as token_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -48,9 +51,10 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
         title="sotchart",
         version=__version__,
         summary="The clinical system for chiropractors who practise Sacro Occipital Technique.",
-        docs_url="/api/docs",
+        # The reference is served by pages/api_docs.py, for the signed-in only and from our own files.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json",
+        openapi_url=None,
     )
     app.state.sotchart = handle
     errors.install(app)
@@ -82,16 +86,21 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(export_pages.router)
     app.include_router(fhir_routes.router)
     app.include_router(report_pages.router)
+    app.include_router(api_docs_pages.router)
+    app.include_router(token_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    # Outermost first: size is checked before anything reads the body.
+    # Each added wraps those before it: the body's size is checked before anything reads it.
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.proxies:
+        # Outermost of all: the client's address is settled before anything (the audit, the throttle) reads it.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -23,6 +23,9 @@ def get_app(request: Request) -> App:
 
 
 AppDep = Annotated[App, Depends(get_app)]
+
+# A record's number in a path: bounded, so a number past the database's integer range is a 422, not a 500.
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record's number")]
 
 
 def client_address(request: Request) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Body, Response
 
 from sotchart.services import charting, visits
 from sotchart.web.api.etags import IfMatch, etag, if_match
-from sotchart.web.deps import ActorDep, AppDep
+from sotchart.web.deps import ActorDep, AppDep, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["charting"])
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _json(record: charting.VisitRecord, response: Response) -> dict[str, Any]:

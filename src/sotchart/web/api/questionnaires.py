@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from sotchart.services import questionnaires
-from sotchart.web.deps import ActorDep, AppDep
+from sotchart.web.deps import ActorDep, AppDep, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["questionnaires"])
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class ResponseIn(BaseModel):

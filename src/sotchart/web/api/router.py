@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from sotchart.services import patients, visits
 from sotchart.web.api.etags import IfMatch, etag, if_match
@@ -17,11 +17,9 @@ from sotchart.web.api.schemas import (
     VisitIn,
     VisitPatch,
 )
-from sotchart.web.deps import ActorDep, AppDep
+from sotchart.web.deps import ActorDep, AppDep, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
-
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record's number")]
 
 
 @router.get("/me")

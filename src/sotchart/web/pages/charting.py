@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sotchart.domain.charting import INTAKE_FIELDS, bp_lines, referral_findings
@@ -16,12 +16,11 @@ from sotchart.domain.signature import closing_lines
 from sotchart.services import charting, protocol, visits
 from sotchart.services.auth import SessionUser
 from sotchart.services.context import App
-from sotchart.web.deps import AppDep, FormDep, PageUser
+from sotchart.web.deps import AppDep, FormDep, PageUser, RecordId
 from sotchart.web.pages import visit_view
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 LIST_FIELDS = ("red_flags", "conditions", "symptoms", "spinal_regions", "extraspinal_regions", "keep_block")
 
 

@@ -9,8 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sotchart.domain.errors import InvalidInput
 from sotchart.services import examinations
-from sotchart.web.deps import AppDep, FormDep, PageUser
-from sotchart.web.pages.charting import RecordId
+from sotchart.web.deps import AppDep, FormDep, PageUser, RecordId
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)

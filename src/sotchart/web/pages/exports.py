@@ -9,8 +9,7 @@ from fastapi.responses import Response
 
 from sotchart.reports.chart import add_chart_pdfs
 from sotchart.services import fhir_export
-from sotchart.web.deps import AppDep, PageUser
-from sotchart.web.pages.charting import RecordId
+from sotchart.web.deps import AppDep, PageUser, RecordId
 from sotchart.web.pages.downloads import zip_download
 
 router = APIRouter(include_in_schema=False)

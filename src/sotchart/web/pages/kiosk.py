@@ -9,11 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from sotchart.domain.errors import InvalidInput, NotFound
 from sotchart.services import kiosk
-from sotchart.web.deps import AppDep, FormDep, PageUser
+from sotchart.web.deps import AppDep, FormDep, PageUser, RecordId
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Token = Annotated[str, Path(min_length=10, max_length=100)]
 
 

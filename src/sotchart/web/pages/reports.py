@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sotchart.domain.charting import bp_lines, care_lines, referral_findings
@@ -13,10 +11,9 @@ from sotchart.domain.findings import is_positive
 from sotchart.reports.chart import progress_pdf
 from sotchart.reports.pdf import render_pdf
 from sotchart.services import billing, charting, protocol
-from sotchart.web.deps import AppDep, PageUser
+from sotchart.web.deps import AppDep, PageUser, RecordId
 
 router = APIRouter(include_in_schema=False)
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _pdf(content: bytes, name: str) -> Response:

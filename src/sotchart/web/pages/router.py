@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 import segno
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sotchart.domain.errors import InvalidInput, NotSignedIn
@@ -23,6 +23,7 @@ from sotchart.web.deps import (
     AppDep,
     FormDep,
     PageUser,
+    RecordId,
     check_csrf,
     client_address,
     session_user,
@@ -30,7 +31,6 @@ from sotchart.web.deps import (
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _local(next_path: str) -> str:

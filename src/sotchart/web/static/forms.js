@@ -1,6 +1,7 @@
 // Every page's forms, before anything is lost or sent twice:
 // - a form marked "once" sends one request however often its button is clicked: a double-click on
 //   Register or Start visit must not make two patients or two visits (the server refuses a duplicate too);
+// - a form with data-confirm asks first (revoking a token, which scripts notice at once);
 // - a field typed into and not yet sent is "dirty": leaving the page asks first (the visit screen's
 //   autosaving forms clear it as they post; see visit.js). Sign-in forms and searches are not guarded.
 (function () {
@@ -13,6 +14,10 @@
   });
   document.addEventListener("submit", function (e) {
     var form = e.target;
+    if (form.dataset.confirm && form.dataset.sent !== "1" && !window.confirm(form.dataset.confirm)) {
+      e.preventDefault();
+      return;
+    }
     form.querySelectorAll("[data-dirty='1']").forEach(function (el) { delete el.dataset.dirty; });
     if (!form.classList.contains("once")) { return; }
     if (form.dataset.sent === "1") { e.preventDefault(); return; }
