@@ -157,6 +157,11 @@ def test_openapi_is_served_to_staff_and_their_scripts_only(app: App) -> None:
     r = web.client(app).get("/openapi.json", headers={"Authorization": f"Bearer {reader}"})
     spec = r.json()
     assert "/api/v1/patients" in spec["paths"] and "/api/v1/visits/{visit_id}/sign" in spec["paths"]
+    # It says how to authenticate, so Swagger UI offers Authorize for a script's token.
+    assert (
+        spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+        and "If-Match" in spec["info"]["description"]
+    )
 
 
 def test_an_update_without_if_match_is_refused_and_changes_nothing(app: App, api) -> None:  # type: ignore[no-untyped-def]

@@ -214,7 +214,9 @@ def user_token(
     name: Annotated[str, typer.Option(help="What the token is for")] = "script",
     scope: Annotated[str, typer.Option(help="read (look only) or write (what the account's role allows)")] = "write",
     days: Annotated[int, typer.Option(help="Days until it expires (1 to 365)")] = 90,
-    code: Annotated[str, typer.Option(help="For an owner: the code the account's authenticator shows now")] = "",
+    code: Annotated[
+        str, typer.Option(help="For an account with a second factor: the code its authenticator app shows now")
+    ] = "",
 ) -> None:
     """Create a bearer token for scripts, acting as this account. Shown once."""
     with app_handle() as app:

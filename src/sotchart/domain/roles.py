@@ -34,6 +34,27 @@ class Action(StrEnum):
     IMPORT = "import"  # records brought in from another system's export
 
 
+# How a refusal names the action to the person refused, in the clinic's words.
+ACTION_WORDS: dict[Action, str] = {
+    Action.PATIENT_SEARCH: "finding patients",
+    Action.PATIENT_READ: "opening a chart",
+    Action.PATIENT_CREATE: "registering a patient",
+    Action.PATIENT_UPDATE: "changing a patient's details",
+    Action.VISIT_CREATE: "starting a visit",
+    Action.VISIT_UPDATE: "charting a visit",
+    Action.VISIT_SIGN: "signing a note",
+    Action.VISIT_MARK_IN_ERROR: "marking a visit entered in error",
+    Action.EPISODE_WRITE: "opening or closing an episode of care",
+    Action.ASSESS: "running the examination's rules",
+    Action.ANALYTICS_READ: "practice analytics",
+    Action.DEIDENTIFIED_READ: "the research export",
+    Action.USER_MANAGE: "managing staff accounts and script tokens",
+    Action.AUDIT_READ: "reading the audit log",
+    Action.BACKUP: "backing up or restoring",
+    Action.EXPORT: "exporting records",
+    Action.IMPORT: "importing records",
+}
+
 _CLINICAL_READ = {Action.PATIENT_SEARCH, Action.PATIENT_READ}
 # What a read-only token may do: look, compute, export; never change a record.
 READ_ACTIONS = frozenset(

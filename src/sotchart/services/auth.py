@@ -401,15 +401,24 @@ def current_code(app: App, email: str, secret: str = "", *, steps_ahead: int = 0
 # --- API tokens for scripts ---
 
 
+TOKEN_USE_NOTED = timedelta(minutes=1)
+
+
 def actor_for_token(app: App, token: str, address: str) -> Actor | None:
     """The token's account as an actor with the token's scope, while the token is live (not revoked,
     not expired) and the account not locked."""
     if not token or len(token) > 200:
         return None
+    now = app.clock()
     with before_actor(app, read=True) as conn:
-        user = user_store.user_for_token(conn, _digest(token), app.clock())
+        user = user_store.user_for_token(conn, _digest(token), now)
     if user is None or user["disabled_at"] is not None:
         return None
+    last = user["token_last_used_at"]
+    if last is None or now - last > TOKEN_USE_NOTED:
+        # The owner's list says when each token was last used: noted at most once a minute per token.
+        with before_actor(app) as conn:
+            user_store.mark_token_used(conn, int(user["token_id"]), now, now - TOKEN_USE_NOTED)
     return Actor(
         user["id"], user["clinic_id"], Role(user["role"]), user["email"], address, scope=str(user["token_scope"])
     )
@@ -426,13 +435,17 @@ def confirm_second_factor(app: App, conn: Any, user: dict[str, Any], code: str) 
             [FieldProblem("code", "Sign in as this account and set up the authenticator first.")],
         )
     if step is None:
+        given = bool(code.strip())
         raise InvalidInput(
-            "A token for this account needs the code its authenticator shows now.",
+            "That code did not match, or was used already."
+            if given
+            else "A token for this account needs the code its authenticator shows now.",
             [
                 FieldProblem(
                     "code",
-                    "Enter the 6-digit code the account holder's authenticator shows now (on the command line, "
-                    "--code); a code is good once.",
+                    "Wait for the authenticator app to show a new code and enter that one (each code is good once)."
+                    if given
+                    else "Enter the 6-digit code the account holder's authenticator app shows now.",
                 )
             ],
         )

@@ -7,7 +7,7 @@ import getpass
 from dataclasses import dataclass
 
 from sotchart.domain.errors import Forbidden
-from sotchart.domain.roles import READ_ACTIONS, Action, Role, allows
+from sotchart.domain.roles import ACTION_WORDS, READ_ACTIONS, Action, Role, allows
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,11 @@ def require(actor: Actor, action: Action) -> None:
     """Refuse an action the actor's role does not allow, with a message that says what to do."""
     if not allows(actor.role, action):
         raise Forbidden(
-            f"Your role ({actor.role.value}) does not allow this ({action.value}). "
+            f"Your role ({actor.role.value}) does not allow {ACTION_WORDS[action]}. "
             "Ask the clinic's owner if you need it."
         )
     if actor.scope == "read" and action not in READ_ACTIONS:
         raise Forbidden(
-            f"This token may only read; {action.value} changes records. Use a token made with --scope write."
+            f"This token may only read; {ACTION_WORDS[action]} changes records. Use a write token (the owner "
+            "makes one on the Tokens page, or with `sotchart user token --scope write`)."
         )

@@ -253,7 +253,12 @@ def revoke_tokens(conn: Connection, *, now: datetime, user_id: int | None = None
 def user_for_token(conn: Connection, token_hash: str, now: datetime) -> dict[str, Any] | None:
     """The account of a live token (not revoked, not expired), with the token's id and scope."""
     row = conn.execute(
-        select(app_user, api_token.c.id.label("token_id"), api_token.c.scope.label("token_scope"))
+        select(
+            app_user,
+            api_token.c.id.label("token_id"),
+            api_token.c.scope.label("token_scope"),
+            api_token.c.last_used_at.label("token_last_used_at"),
+        )
         .join(api_token, api_token.c.user_id == app_user.c.id)
         .where(
             and_(
@@ -264,3 +269,16 @@ def user_for_token(conn: Connection, token_hash: str, now: datetime) -> dict[str
         )
     ).first()
     return dict(row._mapping) if row else None
+
+
+def mark_token_used(conn: Connection, token_id: int, now: datetime, since: datetime) -> None:
+    """Note when the token was last used, unless it was noted after `since` (one write a minute, not one
+    per request)."""
+    conn.execute(
+        update(api_token)
+        .where(
+            api_token.c.id == token_id,
+            api_token.c.last_used_at.is_(None) | (api_token.c.last_used_at < since),
+        )
+        .values(last_used_at=now)
+    )

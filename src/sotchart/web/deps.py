@@ -61,7 +61,10 @@ def current_actor(request: Request) -> Actor:
     if token is not None:
         actor = auth.actor_for_token(app, token, client_address(request))
         if actor is None:
-            raise NotSignedIn("The bearer token is not valid or was revoked. Create one with `sotchart user token`.")
+            raise NotSignedIn(
+                "The bearer token is not valid, has expired or was revoked. The clinic's owner makes a new one on "
+                "the Tokens page (or with `sotchart user token`)."
+            )
         return actor
     su = session_user(request)
     if su is None or su.mfa:

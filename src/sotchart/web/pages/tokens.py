@@ -4,10 +4,12 @@ a new one (shown once), and revoking one without touching the others. The same u
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sotchart.domain.errors import InvalidInput
+from sotchart.domain.errors import Conflict, InvalidInput
 from sotchart.services import users
 from sotchart.web.deps import AppDep, FormDep, PageUser, RecordId
 from sotchart.web.pages.render import render
@@ -39,9 +41,15 @@ def _page(
         summary=error.detail if error else "",
         problems={p.field: p.message for p in error.problems} if error else {},
         values=values or {"email": user.actor.label, "scope": "read", "days": "90"},
-        revoked=request.query_params.get("revoked", ""),
+        revoked=_revoked(tokens, request.query_params.get("revoked", "")),
         days_max=users.TOKEN_DAYS_MAX,
     )
+
+
+def _revoked(tokens: list[users.TokenInfo], asked: str) -> users.TokenInfo | None:
+    """The token the last revoke was about, only if it is this clinic's and revoked (the address alone
+    must not make the page say so)."""
+    return next((t for t in tokens if str(t.id) == asked and t.revoked_at is not None), None)
 
 
 @router.get("/tokens")
@@ -70,5 +78,7 @@ def make_token(request: Request, app: AppDep, user: PageUser, form: FormDep) -> 
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke(app: AppDep, user: PageUser, form: FormDep, token_id: RecordId) -> Response:
-    users.revoke_token(app, user.actor, token_id)
+    # Revoked already (from another tab): the list says so, as after revoking it here.
+    with contextlib.suppress(Conflict):
+        users.revoke_token(app, user.actor, token_id)
     return RedirectResponse(f"/tokens?revoked={token_id}", status_code=303)

@@ -25,6 +25,27 @@
     // Coming back to the page (the back button) finds the form usable again.
     window.addEventListener("pageshow", function () { delete form.dataset.sent; }, { once: true });
   });
+  // A page answering a form that must not be sent twice (a new token) takes the list's address, so a
+  // reload shows the list instead of sending the form again.
+  var replace = document.querySelector("[data-replace-url]");
+  if (replace && window.history.replaceState) {
+    window.history.replaceState(null, "", replace.dataset.replaceUrl);
+  }
+  // A "Copy" button copies the text of the element it names, or selects it where the clipboard is barred.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("[data-copy]") : null;
+    if (!button) { return; }
+    var source = document.querySelector(button.dataset.copy);
+    if (!source) { return; }
+    var text = source.textContent.trim();
+    var done = function () { button.textContent = "Copied"; };
+    var select = function () { window.getSelection().selectAllChildren(source); button.textContent = "Selected: press Ctrl+C"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, select);
+    } else {
+      select();
+    }
+  });
   window.addEventListener("beforeunload", function (e) {
     if (document.querySelector("[data-dirty='1']")) {
       e.preventDefault();
