@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import analytics, chart_and_search, evaluate, fhir_export, visit_actions
+from bench import analytics, chart_and_search, evaluate, fhir_export, load, visit_actions
 
 
 def main() -> None:
@@ -15,6 +15,7 @@ def main() -> None:
         ("chart", chart_and_search),
         ("analytics", analytics),
         ("export", fhir_export),
+        ("load", load),
     ):
         if not chosen or name in chosen:
             module.main()

@@ -87,6 +87,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_000_000, ge=10_000, description="Largest request body accepted, in bytes; larger gets 413."
     )
+    max_active_requests: int = Field(
+        8,
+        ge=1,
+        le=200,
+        description="Requests a worker handles at once; more wait their turn. The database pool holds a few "
+        "more connections than this.",
+    )
+    max_queued_requests: int = Field(
+        64,
+        ge=0,
+        le=10_000,
+        description="Requests a worker lets wait for their turn; past this it answers 503 with Retry-After "
+        "at once (new visits and registrations first, once the queue is half full).",
+    )
+    queue_wait_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Longest a request waits for its turn before it is answered 503 with Retry-After, "
+        "unchanged; clients may send it again.",
+    )
     host: str = Field("127.0.0.1", description="Address `sotchart serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `sotchart serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server worker processes for `sotchart serve`.")

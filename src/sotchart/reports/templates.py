@@ -28,9 +28,12 @@ def _local(value: datetime | None, zone: str = "UTC", fmt: str = "%d %b %Y %H:%M
 
 
 @cache
-def environment() -> Environment:
+def environment(reload: bool = True) -> Environment:
+    """The templates; with `reload` off (production) each is read once per process, not checked on disk
+    at every render."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        auto_reload=reload,
         autoescape=select_autoescape(["html"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,

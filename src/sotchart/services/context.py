@@ -80,7 +80,10 @@ class App:
                 f"sotchart cannot use its data folder {settings.data_dir.absolute()}: {e.strerror} ({e.filename}). "
                 f"It must belong to the user sotchart runs as (uid {os.getuid()}), on a disk mounted read-write."
             ) from None
-        return cls(settings=settings, db=Database(settings.resolved_database_url))
+        # A connection for each request a worker handles at once, and a few for the audit writer and the
+        # odd request that holds two (its read, then its audit).
+        pool = settings.max_active_requests + 4
+        return cls(settings=settings, db=Database(settings.resolved_database_url, pool_size=pool, max_overflow=4))
 
     @property
     def audit_writer(self) -> AuditWriter:

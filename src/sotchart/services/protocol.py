@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,8 +62,21 @@ def _load_cached(folder: Path, _stamp: tuple[float, ...]) -> ProtocolPack:
     return parse_pack(read_files(folder))
 
 
+# The active pack is looked up on every use of the engine; its files are looked at again only this often,
+# so a pack installed from the console reaches a running server within seconds without ten stat calls
+# per request.
+RECHECK_SECONDS = 5.0
+_seen: dict[Path, tuple[float, Path, tuple[float, ...]]] = {}
+
+
 def active(settings: Settings) -> ProtocolPack:
-    return load(active_dir(settings))
+    now = time.monotonic()
+    seen = _seen.get(settings.data_dir)
+    if seen is None or now - seen[0] > RECHECK_SECONDS:
+        folder = active_dir(settings)
+        seen = (now, folder.resolve(), _stamp(folder))
+        _seen[settings.data_dir] = seen
+    return _load_cached(seen[1], seen[2])
 
 
 @dataclass(frozen=True)
@@ -117,4 +131,5 @@ def install(settings: Settings, folder: Path) -> tuple[ProtocolPack, list[PackDi
         shutil.rmtree(old, ignore_errors=True)
         target.rename(old)
     staging.rename(target)
+    _seen.pop(settings.data_dir, None)  # this process uses the new pack at once
     return pack, compare(load(SHIPPED), pack)

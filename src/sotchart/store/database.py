@@ -27,7 +27,7 @@ SQLITE_PRAGMAS = (
 class Database:
     """A small explicit object over the engine; `transaction()` is the unit of work."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -35,13 +35,13 @@ class Database:
             if db_path and db_path != ":memory:":
                 Path(db_path).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=20, connect_args={"check_same_thread": False}
+                self.url, pool_size=pool_size, max_overflow=max_overflow, connect_args={"check_same_thread": False}
             )
             event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
             event.listen(self.engine, "handle_error", self._storage_trouble)
         else:
-            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
     # Set by the application: the audit log's key, and the file its newest seal is anchored in.
     audit_key: bytes | None = None

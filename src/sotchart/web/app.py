@@ -15,6 +15,7 @@ from sotchart import __version__
 from sotchart.services.context import App
 from sotchart.settings import Settings
 from sotchart.web import errors
+from sotchart.web.admission import Admission
 from sotchart.web.api import assessments as assessments_api
 from sotchart.web.api import charting as charting_api
 from sotchart.web.api import questionnaires as questionnaires_api
@@ -98,6 +99,12 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        Admission,
+        active=settings.max_active_requests,
+        queued=settings.max_queued_requests,
+        wait_seconds=settings.queue_wait_seconds,
+    )
     if settings.proxies:
         # Outermost of all: the client's address is settled before anything (the audit, the throttle) reads it.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies)

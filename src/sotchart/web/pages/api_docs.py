@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 
 HOW_TO = (
-    "Sign in to sotchart in this browser and \"Try it out\" acts as you; a program sends a script token "
+    'Sign in to sotchart in this browser and "Try it out" acts as you; a program sends a script token '
     "instead (Authorize, then paste it: the owner makes tokens on the Tokens page). Every update names the "
     "version it changes: send `If-Match` with the `ETag` of the record you read (428 without it, 412 when "
     "someone changed it first). Errors are `application/problem+json` with each field to fix. See docs/api.md."

@@ -17,7 +17,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("user", su if su is not None and not su.mfa else None)
     context.setdefault("csrf_token", su.csrf_token if su is not None else "")
     context["request_path"] = request.url.path
-    html = environment().get_template(template).render(**context)
+    production = request.app.state.sotchart.settings.environment == "production"
+    html = environment(reload=not production).get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)
 
 
