@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         "at once (new visits and registrations first, once the queue is half full).",
     )
     queue_wait_seconds: float = Field(
-        1.0,
+        0.1,
         gt=0,
         le=60,
         description="Longest a request waits for its turn before it is answered 503 with Retry-After, "

@@ -100,3 +100,21 @@ def test_when_the_queue_is_half_full_new_visits_are_refused_before_work_in_hand(
             assert codes == [200] * 4
 
     asyncio.run(run())
+
+
+def test_new_visits_take_at_most_half_the_slots_so_work_in_hand_finds_one() -> None:
+    async def run() -> None:
+        held = Held()
+        app = Admission(held, active=2, queued=4, wait_seconds=0.3)
+        async with _client(app) as c:
+            first = asyncio.create_task(c.post("/api/v1/patients/1/visits", json={}))
+            await asyncio.sleep(0.05)
+            second = await c.post("/api/v1/patients/2/visits", json={})  # waits for a start's slot, then refused
+            assert second.status_code == 503
+            signing = asyncio.create_task(c.post("/api/v1/visits/1/record/sign"))  # the other slot is free
+            await asyncio.sleep(0.05)
+            assert app.active == 2
+            held.release.set()
+            assert (await first).status_code == 200 and (await signing).status_code == 200
+
+    asyncio.run(run())

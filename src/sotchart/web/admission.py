@@ -6,8 +6,8 @@ is refused before it has changed anything, so the client may simply send it agai
 
 Requests that continue work already begun (saving or signing a visit, a page's own fragments) are not
 worth more than new ones to the server, but a refused start costs a client nothing while a refused sign
-loses a visit's work: when the queue is more than half full, new visits and new records are refused
-first."""
+loses a visit's work: new visits and registrations take at most half the active slots, and when the
+queue is more than half full they are refused first."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ class Admission:
         self.queued_max = queued
         self.wait = wait_seconds
         self.active = 0
+        self.starting = 0  # of the active, how many begin new work
         self.waiting = 0
         self._turn: asyncio.Condition | None = None  # made on the worker's own event loop
 
@@ -45,7 +46,8 @@ class Admission:
             return
         if self._turn is None:
             self._turn = asyncio.Condition()
-        if not await self._enter(scope):
+        starts = _starts_work(scope)
+        if not await self._enter(starts):
             await _busy(scope, send, self.wait)
             return
         try:
@@ -53,21 +55,27 @@ class Admission:
         finally:
             async with self._turn:
                 self.active -= 1
-                self._turn.notify()
+                self.starting -= starts
+                self._turn.notify_all()
 
-    async def _enter(self, scope: Scope) -> bool:
+    def _room(self, starts: bool) -> bool:
+        """A slot is free; new work takes at most half of them, so work in hand always finds one."""
+        if self.active >= self.active_max:
+            return False
+        return not starts or self.starting < max(1, self.active_max // 2)
+
+    async def _enter(self, starts: bool) -> bool:
         assert self._turn is not None
         async with self._turn:
-            if self.active < self.active_max and not self.waiting:
-                self.active += 1
+            if self._room(starts) and not self.waiting:
+                self._take(starts)
                 return True
-            room = self.queued_max // 2 if _starts_work(scope) else self.queued_max
-            if self.waiting >= room:
+            if self.waiting >= (self.queued_max // 2 if starts else self.queued_max):
                 return False
             self.waiting += 1
             deadline = time.monotonic() + self.wait
             try:
-                while self.active >= self.active_max:
+                while not self._room(starts):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         return False
@@ -75,10 +83,14 @@ class Admission:
                         await asyncio.wait_for(self._turn.wait(), left)
                     except TimeoutError:
                         return False
-                self.active += 1
+                self._take(starts)
                 return True
             finally:
                 self.waiting -= 1
+
+    def _take(self, starts: bool) -> None:
+        self.active += 1
+        self.starting += starts
 
 
 async def _busy(scope: Scope, send: Any, wait: float) -> None:
