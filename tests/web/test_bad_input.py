@@ -253,3 +253,14 @@ def test_a_record_of_the_wrong_shape_is_a_clear_422_not_a_500(app: App, api) -> 
         body = _is_problem(client.put(path, json=record, headers={"If-Match": before}), 422)
         assert field in {p["field"] for p in body.get("errors", [])}, (record, body)
     assert client.get(path).headers["etag"] == before
+
+
+def test_a_second_visit_on_one_day_is_asked_for_over_the_api_as_on_the_screen(app: App, api) -> None:  # type: ignore[no-untyped-def]
+    c, client = api
+    p = factories.patient(app, c)
+    first = client.post(f"/api/v1/patients/{p.id}/visits", json={"complaint": "Neck pain"})
+    assert first.status_code == 201
+    again = client.post(f"/api/v1/patients/{p.id}/visits", json={})
+    assert again.status_code == 409 and "already has a visit" in again.text, again.text
+    second = client.post(f"/api/v1/patients/{p.id}/visits", json={"second_visit_today": True})
+    assert second.status_code == 201 and second.json()["id"] != first.json()["id"]

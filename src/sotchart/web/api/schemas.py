@@ -52,6 +52,9 @@ class VisitIn(_Body):
     complaint: str = Field("", max_length=500)
     note: str | None = Field(None, max_length=50_000, description="Not here: the note is written in the record")
     episode_id: int | None = None
+    second_visit_today: bool = Field(
+        False, description="A second visit on a day the patient already has one (without it: 409, naming the visit)"
+    )
 
 
 class VisitPatch(_Body):
