@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Coroutine
 from typing import Any
 
 import httpx2 as httpx
@@ -27,6 +29,23 @@ class Held:
         self.handled.append(scope["path"])
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """On an event loop of its own thread: the browser tests' Playwright keeps one running in this one."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as e:  # handed back to the test's own thread
+            failure.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=60)
+    if failure:
+        raise failure[0]
 
 
 def _client(app: Any) -> httpx.AsyncClient:
@@ -57,7 +76,7 @@ def test_past_its_queue_a_worker_answers_503_at_once_and_changes_nothing() -> No
             assert [r.status_code for r in await asyncio.gather(*busy)] == [200] * 4
         assert "/api/v1/visits/1/record" not in held.handled and "/patients" not in held.handled
 
-    asyncio.run(run())
+    _run(run())
 
 
 def test_a_request_waits_its_stated_while_then_is_refused() -> None:
@@ -77,7 +96,7 @@ def test_a_request_waits_its_stated_while_then_is_refused() -> None:
             held.release.set()
             assert (await first).status_code == 200 and (await second).status_code == 200
 
-    asyncio.run(run())
+    _run(run())
 
 
 def test_when_the_queue_is_half_full_new_visits_are_refused_before_work_in_hand() -> None:
@@ -99,7 +118,7 @@ def test_when_the_queue_is_half_full_new_visits_are_refused_before_work_in_hand(
             codes = [r.status_code for r in await asyncio.gather(at_work, *waiting, signing)]
             assert codes == [200] * 4
 
-    asyncio.run(run())
+    _run(run())
 
 
 def test_new_visits_take_at_most_half_the_slots_so_work_in_hand_finds_one() -> None:
@@ -117,4 +136,4 @@ def test_new_visits_take_at_most_half_the_slots_so_work_in_hand_finds_one() -> N
             held.release.set()
             assert (await first).status_code == 200 and (await signing).status_code == 200
 
-    asyncio.run(run())
+    _run(run())
