@@ -240,6 +240,12 @@ def test_a_wrongly_shaped_visit_or_questionnaire_is_refused_by_the_rules_of_one_
         "pain-eleven": ("Encounter.ndjson", doc({"pain": 11}), "pain"),
         "treatment-a-string": ("Encounter.ndjson", doc({"treatment": "blocks"}), "treatment"),
         "status-made-up": ("Encounter.ndjson", _with_record(lambda r: r | {"status": "finished-ish"}), "status"),
+        # Longer than the visit keeps (500, as typed): PostgreSQL would refuse the row mid-import.
+        "reason-too-long": (
+            "Encounter.ndjson",
+            _with_record(lambda r: r | {"status_reason": "x" * 600}),
+            "status reason",
+        ),
         "kind-made-up": (
             "Encounter.ndjson",
             lambda e: e | {"type": [{"coding": [{"code": "spa-day"}]}]},

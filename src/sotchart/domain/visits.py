@@ -36,3 +36,5 @@ def is_editable(status: VisitStatus) -> bool:
 
 
 VISIT_KINDS = ("new-patient", "follow-up", "re-examination")
+# Why a visit was entered in error or its note amended, as kept with the visit (its status reason).
+REASON_MAX = 500

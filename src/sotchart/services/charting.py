@@ -17,7 +17,7 @@ from sotchart.domain.findings import indicator_counts
 from sotchart.domain.patients import age_on
 from sotchart.domain.protocol.engine import evaluate
 from sotchart.domain.roles import Action
-from sotchart.domain.visits import VisitStatus, check_transition
+from sotchart.domain.visits import REASON_MAX, VisitStatus, check_transition
 from sotchart.services import assessments, protocol
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
@@ -408,9 +408,9 @@ def sign(
 def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, base_revision: int | None) -> VisitRecord:
     """An amendment is a new signed revision with its reason; the earlier signed revision stays as it was."""
     reason = reason.strip()
-    if not reason or len(reason) > 500:
+    if not reason or len(reason) > REASON_MAX:
         raise InvalidInput(
-            "Say why the note is amended.", [FieldProblem("reason", "Give a reason of 1 to 500 characters.")]
+            "Say why the note is amended.", [FieldProblem("reason", f"Give a reason of 1 to {REASON_MAX} characters.")]
         )
     doc = rules.check_document(document)
     with unit(app, actor, Action.VISIT_SIGN, "visit", visit_id) as u:

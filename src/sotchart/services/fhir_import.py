@@ -26,7 +26,7 @@ from sotchart.domain.fhir import codes as c
 from sotchart.domain.fhir import mapper
 from sotchart.domain.patients import chart_number_problem, check_details, search_key
 from sotchart.domain.roles import Action
-from sotchart.domain.visits import VisitStatus
+from sotchart.domain.visits import REASON_MAX, VisitStatus
 from sotchart.services import passwords, patients, questionnaires, visits
 from sotchart.services.charting import SignedElsewhere, assess_record, visit_summary, write_signed
 from sotchart.services.context import Actor, App, Unit, unit
@@ -427,9 +427,15 @@ class _Importer:
                 f"{where}: the visit's status {str(status)[:40]!r} is not one of {', '.join(VisitStatus)}."
             )
         reason, note = record.get("status_reason") or "", record.get("note") or ""
-        if not isinstance(reason, str) or not isinstance(note, str) or len(reason) > 2000 or len(note) > rules.MAX_TEXT:
+        if (
+            not isinstance(reason, str)
+            or not isinstance(note, str)
+            or len(reason) > REASON_MAX
+            or len(note) > rules.MAX_TEXT
+        ):
             raise InvalidInput(
-                f"{where}: the visit's note and reason must be text (at most {rules.MAX_TEXT} characters)."
+                f"{where}: the visit's status reason must be text of at most {REASON_MAX} characters, and its "
+                f"note text of at most {rules.MAX_TEXT}."
             )
         doc = record.get("document") or {}
         p = patient_store.get(u.conn, u.clinic_id(), pid)

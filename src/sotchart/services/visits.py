@@ -8,7 +8,7 @@ from typing import Any
 
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.roles import Action
-from sotchart.domain.visits import VISIT_KINDS, VisitStatus, check_transition, is_editable
+from sotchart.domain.visits import REASON_MAX, VISIT_KINDS, VisitStatus, check_transition, is_editable
 from sotchart.services import charting
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import patients as patient_store
@@ -228,10 +228,10 @@ def sign_visit(app: App, actor: Actor, visit_id: int, if_match: int | None) -> V
 
 def mark_entered_in_error(app: App, actor: Actor, visit_id: int, reason: str, if_match: int | None) -> Visit:
     reason = reason.strip()
-    if not reason or len(reason) > 500:
+    if not reason or len(reason) > REASON_MAX:
         raise InvalidInput(
             "Say why this visit was entered in error.",
-            [FieldProblem("reason", "Give a reason of 1 to 500 characters.")],
+            [FieldProblem("reason", f"Give a reason of 1 to {REASON_MAX} characters.")],
         )
     with unit(app, actor, Action.VISIT_MARK_IN_ERROR, "visit", visit_id) as u:
         row = _load_for_change(u, visit_id, if_match)
