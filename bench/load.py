@@ -36,6 +36,7 @@ from sotchart.settings import Settings
 from sotchart.store import migrate
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests import factories
 from tests.support.postgres import PostgresServer
 from tests.support.server import ServerProcess
 
@@ -48,7 +49,7 @@ START = datetime.now(UTC).date() - timedelta(days=2)  # yesterday in any clinic'
 
 def record(settings: Settings) -> dict[str, Any]:
     """A signable record with about twenty findings: each indicator that needs no extra detail, examined
-    before and after, plus the vitals, a category, the care and the note."""
+    before and after, with the tests' full record's vitals, category, care and note."""
     pack = protocol.active(settings)
     simple = [
         code
@@ -63,27 +64,11 @@ def record(settings: Settings) -> dict[str, Any]:
     # One positive indicator before care, cleared after: a category visit as the notes record them.
     at = findings.index({"code": "heel-tension", "phase": "pre", "value": "negative"})
     findings[at] = {"code": "heel-tension", "phase": "pre", "value": "positive", "side": "right", "grade": 3}
-    return {
-        "payer": "commercial",
-        "vitals": {"systolic": 124, "diastolic": 78, "pulse": 70},
-        "pain": 5,
-        "subjective": "Low back ache, better since last week.",
-        "findings": findings,
-        "confirmed_category": {"category": 1, "side": "right"},
-        "treatment": {
-            "spinal_regions": ["pelvic"],
-            "blocks": [{"site": "iliac-crest", "side": "left"}, {"site": "greater-trochanter", "side": "right"}],
-            "procedures": ["blocking"],
-            "block_minutes": 3,
-        },
-        "carry_forward": {"dismissed": sorted(set(pack.indicators) - set(simple))},
-        "note": {
-            "S": "Better since last week.",
-            "O": "Indicators as charted.",
-            "A": "Category 1 right.",
-            "P": "Blocking.",
-        },
-    }
+    return factories.full_record(
+        pain=5,
+        findings=findings,
+        carry_forward={"dismissed": sorted(set(pack.indicators) - set(simple))},
+    )
 
 
 @dataclass

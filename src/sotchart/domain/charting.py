@@ -133,10 +133,11 @@ def check_document(doc: Any) -> dict[str, Any]:
     for key in doc:
         if key not in DOC_KEYS:
             p.add(key, f"is not part of a visit record; use: {', '.join(DOC_KEYS)}")
+    empty = empty_document()
     merged = empty_document() | {k: v for k, v in doc.items() if k in DOC_KEYS}
     # The containers first: the engine's checks (parse_exam) name what is wrong inside them, but only once
     # each is the kind of thing it reads (an imported "findings": "lots" once failed every page of the visit).
-    empty = empty_document()
+    # From here on each is there and of its kind (a wrong one replaced by an empty one, and reported).
     for key, kind, says in SHAPES:
         value = merged.get(key)
         if value is None:
@@ -151,39 +152,36 @@ def check_document(doc: Any) -> dict[str, Any]:
     for key in TREATMENT_LISTS:
         if not isinstance(treatment.get(key) or [], list):
             p.add(f"treatment.{key}", "must be a list")
-    vitals = merged.get("vitals")
-    if isinstance(vitals, dict) and "recheck" in vitals:
+    vitals = merged["vitals"]
+    if "recheck" in vitals:
         # Records before the series kept one recheck; it becomes the first of the series.
         old = vitals.pop("recheck") or {}
         if old.get("systolic") is not None and old.get("diastolic") is not None and not vitals.get("rechecks"):
             vitals["rechecks"] = [old]
-    if isinstance(vitals, dict) and not isinstance(vitals.get("rechecks", []), list):
+    if not isinstance(vitals.get("rechecks", []), list):
         p.add("vitals.rechecks", "must be a list of readings")
     pain = merged.get("pain")
     if pain is not None and (not isinstance(pain, int) or isinstance(pain, bool) or not 0 <= pain <= 10):
         p.add("pain", "must be a whole number from 0 (no pain) to 10 (worst imaginable)")
     if not isinstance(merged["subjective"], str) or len(merged["subjective"]) > MAX_TEXT:
         p.add("subjective", f"must be text of at most {MAX_TEXT} characters")
-    note = merged.get("note")
-    if not isinstance(note, dict) or any(
-        not isinstance(note.get(s, ""), str) or len(note.get(s, "")) > MAX_TEXT for s in NOTE_SECTIONS
-    ):
+    note = merged["note"]
+    if any(not isinstance(note.get(s, ""), str) or len(note.get(s, "")) > MAX_TEXT for s in NOTE_SECTIONS):
         p.add("note", f"must hold S, O, A and P as text of at most {MAX_TEXT} characters each")
     if not isinstance(merged["pregnant"], bool):
         p.add("pregnant", "must be true or false")
-    t = merged.get("treatment")
-    if isinstance(t, dict):
-        minutes = t.get("block_minutes")
-        if minutes is not None and (
-            not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 0 < minutes <= 60
-        ):
-            p.add("treatment.block_minutes", "must be a number of minutes from 1 to 60")
-        if not isinstance(t.get("breathing", ""), str) or len(t.get("breathing", "")) > 500:
-            p.add("treatment.breathing", "must be text of at most 500 characters")
-        for i, c in enumerate(t.get("cmrt") or []):
-            level = c.get("level") if isinstance(c, dict) else None
-            if not isinstance(level, str) or not VERTEBRA.match(level):
-                p.add(f"treatment.cmrt[{i}].level", f"'{level}' is not a vertebra; enter one such as T8 or L2")
+    minutes = treatment.get("block_minutes")
+    if minutes is not None and (
+        not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 0 < minutes <= 60
+    ):
+        p.add("treatment.block_minutes", "must be a number of minutes from 1 to 60")
+    if not isinstance(treatment.get("breathing", ""), str) or len(treatment.get("breathing", "")) > 500:
+        p.add("treatment.breathing", "must be text of at most 500 characters")
+    cmrt = treatment.get("cmrt") or []
+    for i, c in enumerate(cmrt if isinstance(cmrt, list) else []):
+        level = c.get("level") if isinstance(c, dict) else None
+        if not isinstance(level, str) or not VERTEBRA.match(level):
+            p.add(f"treatment.cmrt[{i}].level", f"'{level}' is not a vertebra; enter one such as T8 or L2")
     p.raise_if_any("The visit record has entries to fix.")
     return merged
 

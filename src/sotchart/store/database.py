@@ -97,21 +97,19 @@ class Database:
     def check_writable(self) -> None:
         """Take the write lock once and let it go, so a server never starts on a database it cannot write."""
         try:
-            self._try_write()
+            with self.engine.begin() as conn:  # on SQLite the "begin" listener takes the write lock (IMMEDIATE)
+                read_only = not self.is_sqlite and conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
         except exc.OperationalError as e:  # PostgreSQL not there, or not letting us in
             raise StorageUnavailable(
                 f"sotchart cannot reach its database at {self.url.render_as_string(hide_password=True)}: "
                 f"{str(e.orig).strip().splitlines()[0] if e.orig else e}. Check SOTCHART_DATABASE_URL and that "
                 "the server is running."
             ) from None
-
-    def _try_write(self) -> None:
-        with self.engine.begin() as conn:  # on SQLite the "begin" listener takes the write lock (IMMEDIATE)
-            if not self.is_sqlite and conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
-                raise StorageUnavailable(
-                    f"The PostgreSQL database {self.url.database} is read-only (a standby, or "
-                    "default_transaction_read_only is on); point SOTCHART_DATABASE_URL at the primary."
-                )
+        if read_only:
+            raise StorageUnavailable(
+                f"The PostgreSQL database {self.url.database} is read-only (a standby, or "
+                "default_transaction_read_only is on); point SOTCHART_DATABASE_URL at the primary."
+            )
 
     def dispose(self) -> None:
         self.engine.dispose()
