@@ -133,8 +133,8 @@ def check_document(doc: Any) -> dict[str, Any]:
     for key in doc:
         if key not in DOC_KEYS:
             p.add(key, f"is not part of a visit record; use: {', '.join(DOC_KEYS)}")
-    empty = empty_document()
-    merged = empty_document() | {k: v for k, v in doc.items() if k in DOC_KEYS}
+    empty = empty_document()  # local: its parts may become the record's own
+    merged = empty | {k: v for k, v in doc.items() if k in DOC_KEYS}
     # The containers first: the engine's checks (parse_exam) name what is wrong inside them, but only once
     # each is the kind of thing it reads (an imported "findings": "lots" once failed every page of the visit).
     # From here on each is there and of its kind (a wrong one replaced by an empty one, and reported).
