@@ -73,40 +73,103 @@ def load_visit(u: Unit, visit_id: int, lock: bool = False) -> tuple[dict[str, An
     return v, p
 
 
-def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRecord:
-    latest = chart_store.latest(u.conn, v["id"])
-    doc = latest["document"] if latest else rules.empty_document()
-    assessment = latest["assessment"] if latest else assess_record(app, doc, p, v["visit_date"])
-    prev, prev_doc, unconfirmed = _carried(u, v, p, doc)
-    initial = v["kind"] == "new-patient"
+class _LookUp:
+    """The last signed visit before this one is not known yet: read it."""
+
+
+LOOK_UP = _LookUp()
+
+
+@dataclass
+class Gathered:
+    """What the answer about a visit needs from the database, read inside the use case's transaction; the
+    answer itself (the gate, what signing still needs, the changes since the last visit) is worked out
+    from it afterwards, so a save or a signature holds the write lock only for its reads and writes."""
+
+    visit: dict[str, Any]
+    patient: dict[str, Any]
+    document: dict[str, Any]
+    assessment: dict[str, Any]
+    previous: dict[str, Any] | None
+    history: list[dict[str, Any]]
+    signed_by: str
+    referred_by: str
+    alerts: list[dict[str, Any]]
+    zone: str
+    today: date
+
+
+def _gather(
+    app: App,
+    u: Unit,
+    v: dict[str, Any],
+    p: dict[str, Any],
+    *,
+    saved: tuple[dict[str, Any], dict[str, Any]] | None = None,
+    previous: dict[str, Any] | _LookUp | None = LOOK_UP,
+) -> Gathered:
+    """A save or a signature passes what it has just written (`saved`: the document and its assessment;
+    `previous`: the last signed visit it looked up), so nothing it wrote is read back."""
+    if saved is not None:
+        doc, assessment = saved
+    else:
+        latest = chart_store.latest(u.conn, v["id"])
+        doc = latest["document"] if latest else rules.empty_document()
+        assessment = latest["assessment"] if latest else assess_record(app, doc, p, v["visit_date"])
+    referral = ((doc.get("gate") or {}).get("referral") or {}).get("by_id")
+    return Gathered(
+        visit=v,
+        patient=p,
+        document=doc,
+        assessment=assessment,
+        previous=_previous(u, v, p) if isinstance(previous, _LookUp) else previous,
+        # Only a signature, an amendment or an import writes a signed version, and each moves the visit
+        # out of draft for good: a draft has none to list.
+        history=chart_store.history(u.conn, v["id"]) if v["status"] != VisitStatus.DRAFT else [],
+        signed_by=s.label() if (s := signer(u, v.get("signed_by"))) else "",
+        referred_by=r.label() if (r := signer(u, referral)) else "",
+        alerts=patient_store.alerts(u.conn, p["id"]),
+        zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
+        today=u.today(),
+    )
+
+
+def answer(app: App, g: Gathered) -> VisitRecord:
+    """The visit's record as the screen and the API show it, from what was gathered."""
+    v, doc, assessment = g.visit, g.document, g.assessment
+    prev_doc, unconfirmed = _carried(v, g.previous, doc)
     names = indicator_names(app)
     changes = rules.changes_since(prev_doc, doc, names)
     return VisitRecord(
         visit=v,
-        patient=p,
+        patient=g.patient,
         document=doc,
         assessment=assessment,
         revision=v["revision"],
         gate=rules.gate(doc, assessment),
         suggestions=unconfirmed,
         changes=changes,
-        previous=prev,
-        history=chart_store.history(u.conn, v["id"]),
+        previous=g.previous,
+        history=g.history,
         sign_problems=rules.sign_problems(
             doc,
             assessment,
-            initial_visit=initial,
+            initial_visit=v["kind"] == "new-patient",
             visit_date=v["visit_date"],
-            today=u.today(),
+            today=g.today,
             unconfirmed=unconfirmed,
             names=names,
             composed_now=_composed_now(v, doc, assessment, changes, names) if v["status"] == "draft" else None,
         ),
-        signed_by=s.label() if (s := signer(u, v.get("signed_by"))) else "",
-        referred_by=r.label() if (r := signer(u, ((doc.get("gate") or {}).get("referral") or {}).get("by_id"))) else "",
-        alerts=patient_store.alerts(u.conn, p["id"]),
-        zone=str(u.app.zone(u.conn, u.actor.clinic_id)),
+        signed_by=g.signed_by,
+        referred_by=g.referred_by,
+        alerts=g.alerts,
+        zone=g.zone,
     )
+
+
+def _record(app: App, u: Unit, v: dict[str, Any], p: dict[str, Any]) -> VisitRecord:
+    return answer(app, _gather(app, u, v, p))
 
 
 def _composed_now(
@@ -118,15 +181,19 @@ def _composed_now(
     return rules.compose_note(doc, assessment, changes, names, str(v.get("complaint") or ""))
 
 
+def _previous(u: Unit, v: dict[str, Any], p: dict[str, Any]) -> dict[str, Any] | None:
+    """The last signed visit before this one, with its record."""
+    return chart_store.previous_signed(u.conn, clinic_id=u.clinic_id(), patient_id=p["id"], before_visit_id=v["id"])
+
+
 def _carried(
-    u: Unit, v: dict[str, Any], p: dict[str, Any], doc: dict[str, Any]
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[dict[str, Any]]]:
-    """The last signed visit before this one, its record, and what it found that this draft has not yet
-    confirmed, changed or marked not examined (payers deny cloned notes; copy-forward must be answered)."""
-    prev = chart_store.previous_signed(u.conn, clinic_id=u.clinic_id(), patient_id=p["id"], before_visit_id=v["id"])
+    v: dict[str, Any], prev: dict[str, Any] | None, doc: dict[str, Any]
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The last signed visit's record, and what it found that this draft has not yet confirmed, changed or
+    marked not examined (payers deny cloned notes; copy-forward must be answered)."""
     prev_doc = prev["document"] if prev and "document" in prev else None
     offered = rules.suggestions(prev_doc.get("findings", [])) if prev_doc and v["status"] == "draft" else []
-    return prev, prev_doc, rules.unconfirmed_suggestions(doc, offered)
+    return prev_doc, rules.unconfirmed_suggestions(doc, offered)
 
 
 def _name(u: Unit, user_id: int | None) -> str:
@@ -167,7 +234,8 @@ def save_record(
     with unit(app, actor, Action.VISIT_UPDATE, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
         check_version(v, expected_version, "nothing of yours was saved")
-        return _save_draft(app, u, v, p, doc, base_revision)
+        gathered = _save_draft(app, u, v, p, doc, base_revision)
+    return answer(app, gathered)
 
 
 def check_version(v: dict[str, Any], expected_version: int | None, outcome: str) -> None:
@@ -202,8 +270,19 @@ def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], ba
             complaint=str(v.get("complaint") or ""),
         )
         doc = ops.apply(current.document, op, ctx)
-        record = _save_draft(
-            app, u, v, p, rules.check_document(doc), v["revision"], detail=f"op={op}", decision=action.decision
+        record = answer(
+            app,
+            _save_draft(
+                app,
+                u,
+                v,
+                p,
+                rules.check_document(doc),
+                v["revision"],
+                detail=f"op={op}",
+                decision=action.decision,
+                previous=current.previous,
+            ),
         )
         if not action.decision:
             return record
@@ -237,7 +316,8 @@ def _save_draft(
     detail: str = "",
     *,
     decision: bool = False,
-) -> VisitRecord:
+    previous: dict[str, Any] | _LookUp | None = LOOK_UP,
+) -> Gathered:
     if v["status"] != VisitStatus.DRAFT:
         raise Conflict("This note is signed and locked. Record an amendment to change it.")
     _check_base(v, base_revision, u)
@@ -263,19 +343,19 @@ def _save_draft(
         actor_id=u.actor.user_id,
         now=u.now,
     )
-    if not chart_store.set_summary(
+    written = chart_store.set_summary(
         u.conn,
         visit_id=v["id"],
         expected_version=v["version"],
         values={"revision": revision, **visit_summary(doc, assessment)},
         actor_id=u.actor.user_id,
         now=u.now,
-    ):
+    )
+    if written is None:
         raise StaleVersion("Someone else saved this visit at the same moment. Reload and enter your change again.")
     if not decision:
         u.audit("visit.update", "visit", v["id"], patient_id=p["id"], detail=f"revision={revision} {detail}".strip())
-    v, p = load_visit(u, v["id"])
-    return _record(app, u, v, p)
+    return _gather(app, u, {**v, **written}, p, saved=(doc, assessment), previous=previous)
 
 
 def _check_base(v: dict[str, Any], base_revision: int | None, u: Unit | None = None) -> None:
@@ -351,10 +431,18 @@ def render_note(
 
 def signer(u: Unit, user_id: int | None) -> signature.Signer | None:
     """The signer as the note names them: the name, credentials and NPI the clinic keeps for the account."""
-    row = user_store.get(u.conn, user_id) if user_id else None
-    if row is None:
+    if not user_id:
         return None
-    return signature.Signer(str(row["display_name"]), str(row.get("credentials") or ""), row.get("npi"))
+    key = ("signer", user_id)
+    if key not in u.seen:
+        row = user_store.get(u.conn, user_id)
+        found = (
+            signature.Signer(str(row["display_name"]), str(row.get("credentials") or ""), row.get("npi"))
+            if row
+            else None
+        )
+        u.seen[key] = found
+    return u.seen[key]  # type: ignore[no-any-return]
 
 
 def _signature(
@@ -391,7 +479,7 @@ def sign(
         check_version(v, expected_version, "nothing was signed")
         latest = chart_store.latest(u.conn, visit_id)
         doc = latest["document"] if latest else rules.empty_document()
-        revision = write_signed(
+        done = write_signed(
             u,
             v,
             p,
@@ -400,9 +488,9 @@ def sign(
             reason="",
             status={"status": "signed", "signed_at": u.now, "signed_by": actor.user_id},
         )
-        u.audit("visit.sign", "visit", visit_id, patient_id=p["id"], detail=f"revision={revision}")
-        v, p = load_visit(u, visit_id)
-        return _record(app, u, v, p)
+        u.audit("visit.sign", "visit", visit_id, patient_id=p["id"], detail=f"revision={done.revision}")
+        gathered = _gather(app, u, done.visit, p, saved=(doc, done.assessment), previous=done.previous)
+    return answer(app, gathered)
 
 
 def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, base_revision: int | None) -> VisitRecord:
@@ -421,10 +509,10 @@ def amend(app: App, actor: Actor, visit_id: int, document: Any, reason: str, bas
         _keep_gate(latest, doc)
         if latest:
             gates.check_kept(latest["document"], doc)
-        write_signed(u, v, p, doc, kind="amendment", reason=reason, status={"status": "amended"})
+        done = write_signed(u, v, p, doc, kind="amendment", reason=reason, status={"status": "amended"})
         u.audit("visit.amend", "visit", visit_id, patient_id=p["id"], detail=reason[:200])
-        v, p = load_visit(u, visit_id)
-        return _record(app, u, v, p)
+        gathered = _gather(app, u, done.visit, p, saved=(doc, done.assessment), previous=done.previous)
+    return answer(app, gathered)
 
 
 @dataclass(frozen=True)
@@ -448,6 +536,17 @@ class SignedElsewhere:
         return f"Signed in {self.system} by {self.signed_by or 'unknown'} at {self.signed_at or 'unknown'}"
 
 
+@dataclass(frozen=True)
+class Signed:
+    """What writing a signed record wrote: its revision, the visit as it now stands, the assessment kept
+    with it, and the last signed visit before it (looked up once, for the check and for the answer)."""
+
+    revision: int
+    visit: dict[str, Any]
+    assessment: dict[str, Any]
+    previous: dict[str, Any] | None
+
+
 def write_signed(
     u: Unit,
     v: dict[str, Any],
@@ -458,13 +557,14 @@ def write_signed(
     reason: str,
     status: dict[str, Any],
     elsewhere: SignedElsewhere | None = None,
-) -> int:
+) -> Signed:
     """The one writer of a signed record (signing, amending, the demo and imports): check the record can be
     signed, then write the signed revision, its findings, the care given and the visit summary in the
     caller's transaction. An imported note signed elsewhere is kept with that provenance instead of the check."""
     assessment = assess_record(u.app, doc, p, v["visit_date"])
     names = indicator_names(u.app)
-    _prev, prev_doc, unconfirmed = _carried(u, v, p, doc) if kind == "signed" else (None, None, [])
+    prev = _previous(u, v, p)
+    prev_doc, unconfirmed = _carried(v, prev, doc) if kind == "signed" else (None, [])
     problems = rules.sign_problems(
         doc,
         assessment,
@@ -509,7 +609,7 @@ def write_signed(
         findings=doc.get("findings") or [],
         now=u.now,
     )
-    if not chart_store.set_summary(
+    written = chart_store.set_summary(
         u.conn,
         visit_id=v["id"],
         expected_version=v["version"],
@@ -521,14 +621,15 @@ def write_signed(
         },
         actor_id=u.actor.user_id,
         now=u.now,
-    ):
+    )
+    if written is None:
         # A lost race is refused (and its transaction rolled back), never audited as a signature.
         raise StaleVersion("Someone else changed this visit at the same moment. Reload; nothing was signed.")
     chart_store.write_treatments(
         u.conn, clinic_id=u.clinic_id(), visit_id=v["id"], revision=revision, kinds=rules.treatments_given(doc)
     )
     rollups.mark_changed(u.conn, u.clinic_id(), rollups.months_touched(u.conn, v["id"]))
-    return revision
+    return Signed(revision, {**v, **written}, assessment, prev)
 
 
 @dataclass

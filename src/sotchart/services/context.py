@@ -116,6 +116,9 @@ class Unit:
     # A read-only unit keeps its audit events here and writes them right after the read, before any
     # data is handed back; a write unit writes them in its own transaction.
     pending: list[dict[str, Any]] | None = None
+    # What the use case has already looked up in this transaction (a signer's name and NPI, asked for by
+    # the signature and again by the answer), so it is read once.
+    seen: dict[Any, Any] = field(default_factory=dict)
 
     def require(self, action: Action) -> None:
         require(self.actor, action)

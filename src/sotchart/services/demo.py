@@ -273,7 +273,7 @@ def _visits(
                 "kind": kind,
                 "complaint": complaint,
             },
-        )
+        )["id"]
         if last:
             continue  # today's visit is left open, as a clinic's would be
         record = _record(rng, category, pain, complaint)

@@ -145,13 +145,16 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
                 now=u.now,
             )
             u.audit("episode.create", "episode", episode_id, patient_id=patient_id)
+        ep: dict[str, Any] | None = None
         if episode_id in (None, ""):
             episodes = visit_store.episodes_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
-            episode_id = episodes[0]["id"] if episodes else None
-            if episodes and not values.get("complaint"):
-                values["complaint"] = episodes[0]["complaint"]
+            ep = episodes[0] if episodes else None
+            episode_id = ep["id"] if ep else None
+            if ep and not values.get("complaint"):
+                values["complaint"] = ep["complaint"]
         if episode_id not in (None, ""):
-            ep = visit_store.get_episode(u.conn, u.clinic_id(), _whole(episode_id, "episode_id"))
+            if ep is None:  # named by the caller (or made just now): read it, and check it is this patient's
+                ep = visit_store.get_episode(u.conn, u.clinic_id(), _whole(episode_id, "episode_id"))
             if ep is None or ep["patient_id"] != patient_id:
                 raise InvalidInput(
                     "The episode of care is not this patient's.",
@@ -161,11 +164,11 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
             if not str(values.get("complaint") or "").strip():
                 values["complaint"] = ep["complaint"]  # a visit of an episode is about its complaint
         values["clinician_id"] = actor.user_id
-        vid = visit_store.create(
+        row = visit_store.create(
             u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values, actor_id=actor.user_id, now=u.now
         )
-        u.audit("visit.create", "visit", vid, patient_id=patient_id)
-        return as_visit(visit_store.get(u.conn, u.clinic_id(), vid) or {})
+        u.audit("visit.create", "visit", row["id"], patient_id=patient_id)
+        return as_visit(row)
 
 
 def _whole(value: Any, name: str) -> int:

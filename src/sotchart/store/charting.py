@@ -116,7 +116,7 @@ def set_summary(
     values: dict[str, Any],
     actor_id: int | None,
     now: datetime,
-) -> bool:
+) -> dict[str, Any] | None:
     return versioned.update_if_version(
         conn, visit, row_id=visit_id, expected_version=expected_version, values=values, actor_id=actor_id, now=now
     )

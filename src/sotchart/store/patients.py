@@ -74,8 +74,8 @@ def update_if_version(
     values: dict[str, Any],
     actor_id: int | None,
     now: datetime,
-) -> bool:
-    """Compare-and-set on the version: False when someone else saved first."""
+) -> dict[str, Any] | None:
+    """Compare-and-set on the version: the columns written, or None when someone else saved first."""
     return versioned.update_if_version(
         conn,
         patient,

@@ -19,14 +19,13 @@ def update_if_version(
     actor_id: int | None,
     now: datetime,
     clinic_id: int | None = None,
-) -> bool:
-    """False when someone else saved first (the version moved), and nothing is changed."""
+) -> dict[str, Any] | None:
+    """The columns written (the values, the new version, who and when), so the caller can answer with the
+    row as it now stands without reading it back; None when someone else saved first (the version moved),
+    and nothing is changed."""
     conds = [table.c.id == row_id, table.c.version == expected_version]
     if clinic_id is not None:
         conds.append(table.c.clinic_id == clinic_id)
-    result = conn.execute(
-        update(table)
-        .where(and_(*conds))
-        .values(**values, version=expected_version + 1, updated_at=now, updated_by=actor_id)
-    )
-    return result.rowcount == 1
+    written = {**values, "version": expected_version + 1, "updated_at": now, "updated_by": actor_id}
+    result = conn.execute(update(table).where(and_(*conds)).values(**written))
+    return written if result.rowcount == 1 else None

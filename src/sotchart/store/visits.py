@@ -14,8 +14,9 @@ from sotchart.store.tables import app_user, episode, visit, visit_revision
 
 def create(
     conn: Connection, *, clinic_id: int, patient_id: int, values: dict[str, Any], actor_id: int | None, now: datetime
-) -> int:
-    return int(
+) -> dict[str, Any]:
+    """The new visit's row, as a read of it would return it."""
+    return dict(
         conn.execute(
             insert(visit)
             .values(
@@ -29,8 +30,10 @@ def create(
                 updated_at=now,
                 updated_by=actor_id,
             )
-            .returning(visit.c.id)
-        ).scalar_one()
+            .returning(*visit.c)
+        )
+        .one()
+        ._mapping
     )
 
 
@@ -51,8 +54,8 @@ def update_if_version(
     values: dict[str, Any],
     actor_id: int | None,
     now: datetime,
-) -> bool:
-    """Compare-and-set on the version: False when someone else saved first."""
+) -> dict[str, Any] | None:
+    """Compare-and-set on the version: the columns written, or None when someone else saved first."""
     return versioned.update_if_version(
         conn,
         visit,
