@@ -256,14 +256,26 @@ def run_backend(name: str, url: str, data_dir: Path, seconds: float) -> None:
             row["goodput/peak"] = round(s.goodput / peak, 2) if peak else "-"
             row["offered visits/s"] = f"{row['offered visits/s']} ({factor}x)"
             rows.append(row)
+            for sample in s.samples:
+                print("unexpected:", sample)
         table(rows)
         print(f"saturation: {saturation:.1f} visits/s; peak goodput {peak:.1f} visits/s")
+        _print_server_errors(Path(server.log.name))
         rss = _worker_rss(server)
         if rss:
             print("resident memory per worker after the run: " + ", ".join(f"{m:.0f} MB" for m in rss))
     finally:
         server.stop()
         app.close()
+
+
+def _print_server_errors(log: Path) -> None:
+    """A 500 is a defect: show the first traceback the server logged, so the figure comes with its cause."""
+    text = log.read_text(errors="replace")
+    at = text.find("Traceback")
+    if at >= 0:
+        print("the server logged an error; the first one:")
+        print("\n".join(text[at:].splitlines()[:40]))
 
 
 def _worker_rss(server: ServerProcess) -> list[float]:

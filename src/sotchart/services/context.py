@@ -116,6 +116,10 @@ class Unit:
     # A read-only unit keeps its audit events here and writes them right after the read, before any
     # data is handed back; a write unit writes them in its own transaction.
     pending: list[dict[str, Any]] | None = None
+    # unit()'s write units keep their events here and append them as their last statements: the audit
+    # chain's head is locked until the commit, so taking it last keeps the chain's other writers waiting
+    # for little more than the commit itself. Elsewhere (None) an event is appended at once.
+    to_append: list[dict[str, Any]] | None = None
     # What the use case has already looked up in this transaction (a signer's name and NPI, asked for by
     # the signature and again by the answer), so it is read once.
     seen: dict[Any, Any] = field(default_factory=dict)
@@ -157,9 +161,17 @@ class Unit:
         )
         if self.pending is not None:
             self.pending.append(event)  # a read: written by the group committer once the read is done
+        elif self.to_append is not None:
+            self.to_append.append(event)
         else:
             audit_store.append(self.conn, **event)
         self._events += 1
+
+    def append_audit(self) -> None:
+        """Append the write unit's kept events, in the order they happened, inside its transaction."""
+        for event in self.to_append or ():
+            audit_store.append(self.conn, **event)
+        self.to_append = None
 
     def audit_shown(self, action: str, patient_ids: Iterable[int], detail: str = "") -> None:
         """One entry per patient a list put on screen (a search, Today, the kiosk), so each patient's own
@@ -193,12 +205,13 @@ def unit(
     pending: list[dict[str, Any]] | None = [] if read else None
     try:
         with app.db.read() if read else app.db.transaction() as conn:
-            u = Unit(app, actor, conn, now, pending=pending)
+            u = Unit(app, actor, conn, now, pending=pending, to_append=None if read else [])
             # Only a real Action reaches the database: the right is checked before anything is read.
             if not isinstance(action, Action):
                 raise TypeError(f"unit() needs an Action, not {action!r}")
             u.require(action)
             yield u
+            u.append_audit()
     except (Forbidden, NotFound, NotSignedIn) as denial:
         with app.db.transaction() as conn:
             Unit(app, actor, conn, now).audit(

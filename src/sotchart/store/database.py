@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,10 +39,12 @@ class Database:
             self.engine: Engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=max_overflow, connect_args={"check_same_thread": False}
             )
+            self._writers = WriterQueue(db_path) if db_path and db_path != ":memory:" else None
             event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
             event.listen(self.engine, "handle_error", self._storage_trouble)
         else:
+            self._writers = None
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
     # Set by the application: the audit log's key, and the file its newest seal is anchored in.
@@ -53,7 +57,7 @@ class Database:
         audit entries it appends are sealed with the key, and once it has committed the newest seal is
         anchored outside the database."""
         newest: list[Any] = []
-        with self.engine.begin() as conn:
+        with self._writers.turn() if self._writers is not None else _nothing(), self.engine.begin() as conn:
             conn.info[audit.SEAL_KEY] = self.audit_key
             conn.info[audit.NEWEST] = newest
             yield conn
@@ -130,6 +134,52 @@ class Database:
                 "synchronous_commit": conn.exec_driver_sql("SHOW synchronous_commit").scalar(),
                 "fsync": conn.exec_driver_sql("SHOW fsync").scalar(),
             }
+
+
+class WriterQueue:
+    """SQLite has one writer at a time. Left to itself, a writer that finds the database locked sleeps
+    and tries again (1, 2, 5 … 100 ms apart), so under load the lock sits free while writers sleep and the
+    slowest wait for seconds. Here writers queue instead: one thread of each process at a time, and across
+    the server's processes an exclusive lock on a file beside the database, which the kernel hands to the
+    next waiter the moment it is let go (and lets go by itself if a process dies holding it)."""
+
+    WAIT_S = 10.0  # as long as SQLite's own busy_timeout would have let a writer wait
+
+    def __init__(self, db_path: str) -> None:
+        self._path = db_path + ".writer"
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if not self._thread_lock.acquire(timeout=self.WAIT_S):
+            raise StorageUnavailable(
+                f"The database stayed busy for {self.WAIT_S:.0f} s (another change was still being written). "
+                "Nothing was changed; try again in a moment."
+            )
+        try:
+            if self._pid != os.getpid():  # a worker forked from the supervisor: a lock of its own, not a shared one
+                try:
+                    self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+                except OSError as e:
+                    raise StorageUnavailable(
+                        f"sotchart cannot write {self._path}, the lock file beside its database: {e.strerror}. "
+                        f"The folder must belong to the user sotchart runs as (uid {os.getuid()}). Nothing was changed."
+                    ) from None
+            assert self._fd is not None
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 FILE_TROUBLE = ("readonly database", "unable to open database file", "disk i/o error", "database or disk is full")
