@@ -9,7 +9,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from zxcvbn import zxcvbn
 
 from sotchart.domain.errors import FieldProblem, InvalidInput
 
@@ -57,6 +56,8 @@ def check_strength(password: str, context: Sequence[str] = ()) -> None:
         )
     if len(password) > 1024:
         raise InvalidInput("The password is too long.", [FieldProblem("password", "Use at most 1024 characters.")])
+    from zxcvbn import zxcvbn  # its word lists (14 MB) load when a password is chosen, not in every worker
+
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=list(context))
     if result["score"] < MIN_SCORE:
         feedback = result.get("feedback") or {}

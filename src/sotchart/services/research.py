@@ -16,9 +16,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from sotchart import __version__
 from sotchart.domain import agreement
 from sotchart.domain import deidentify as rules
@@ -28,7 +25,6 @@ from sotchart.services.context import Actor, App, unit
 from sotchart.store import examinations as exam_store
 from sotchart.store import research as store
 
-ARROW = {"int": pa.int64(), "float": pa.float64(), "text": pa.string(), "date": pa.date32()}
 FLUSH_ROWS = 20_000
 
 
@@ -41,7 +37,13 @@ class _Table:
         self._csv_file = (folder / "csv" / f"{name}.csv").open("w", newline="", encoding="utf-8")
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([c.name for c in columns])
-        self._schema = pa.schema([(c.name, ARROW[c.kind]) for c in columns])
+        # pyarrow is imported here, by the export that uses it, not by every server worker (30 MB each).
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        kinds = {"int": pa.int64(), "float": pa.float64(), "text": pa.string(), "date": pa.date32()}
+        self._schema = pa.schema([(c.name, kinds[c.kind]) for c in columns])
         self._parquet = pq.ParquetWriter(str(folder / "parquet" / f"{name}.parquet"), self._schema)
         self._batch: dict[str, list[Any]] = {c.name: [] for c in columns}
 
@@ -58,7 +60,7 @@ class _Table:
 
     def _flush(self) -> None:
         if self._batch[self.columns[0].name]:
-            self._parquet.write_table(pa.table(self._batch, schema=self._schema))
+            self._parquet.write_table(self._pa.table(self._batch, schema=self._schema))
             self._batch = {c.name: [] for c in self.columns}
 
     def close(self) -> None:

@@ -7,7 +7,6 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import unquote
 
-import segno
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -149,6 +148,8 @@ def _enroll_page(request: Request, app: App, error: str, status_code: int = 200)
         secret, uri = auth.begin_enrollment(app, request.cookies.get(SESSION_COOKIE, ""))
     except NotSignedIn as e:
         return _sign_in_again(request, e.detail)
+    import segno  # loaded when someone sets up a second factor, not in every worker (11 MB)
+
     buf = io.BytesIO()
     segno.make(uri, error="m").save(buf, kind="svg", scale=4, xmldecl=False, svgns=True, title="Code to scan")
     return render(
