@@ -235,6 +235,8 @@ def run_backend(name: str, url: str, data_dir: Path, seconds: float) -> None:
             nonlocal sent
             s = asyncio.run(run_step(server.url, clinic_list, doc, rate, seconds, sent))
             sent += int(rate * seconds)
+            for sample in s.samples:
+                print("unexpected:", sample)
             return s
 
         step(WARMUP_RATE)
@@ -242,8 +244,6 @@ def run_backend(name: str, url: str, data_dir: Path, seconds: float) -> None:
         for rate in (25, 50, 100, 200, 300, 400, 600):
             s = step(rate)
             rows.append(s.row())
-            for sample in s.samples:
-                print("unexpected:", sample)
             done = s.goodput
             peak = max(peak, done)
             if done < 0.9 * rate or s.statuses.get("timeout") or s.statuses.get("503"):
@@ -256,8 +256,6 @@ def run_backend(name: str, url: str, data_dir: Path, seconds: float) -> None:
             row["goodput/peak"] = round(s.goodput / peak, 2) if peak else "-"
             row["offered visits/s"] = f"{row['offered visits/s']} ({factor}x)"
             rows.append(row)
-            for sample in s.samples:
-                print("unexpected:", sample)
         table(rows)
         print(f"saturation: {saturation:.1f} visits/s; peak goodput {peak:.1f} visits/s")
         _print_server_errors(Path(server.log.name))

@@ -539,7 +539,8 @@ class SignedElsewhere:
 @dataclass(frozen=True)
 class Signed:
     """What writing a signed record wrote: its revision, the visit as it now stands, the assessment kept
-    with it, and the last signed visit before it (looked up once, for the check and for the answer)."""
+    with it, and the last signed visit before it (looked up once, for the check and for the answer; None
+    for an import, which needs neither)."""
 
     revision: int
     visit: dict[str, Any]
@@ -563,7 +564,9 @@ def write_signed(
     caller's transaction. An imported note signed elsewhere is kept with that provenance instead of the check."""
     assessment = assess_record(u.app, doc, p, v["visit_date"])
     names = indicator_names(u.app)
-    prev = _previous(u, v, p)
+    # The last signed visit, for the check and for the answer; an import answers no one and checks nothing
+    # against it, so it is not read for each imported visit.
+    prev = _previous(u, v, p) if elsewhere is None else None
     prev_doc, unconfirmed = _carried(v, prev, doc) if kind == "signed" else (None, [])
     problems = rules.sign_problems(
         doc,

@@ -7,7 +7,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ class Database:
         audit entries it appends are sealed with the key, and once it has committed the newest seal is
         anchored outside the database."""
         newest: list[Any] = []
-        with self._writers.turn() if self._writers is not None else _nothing(), self.engine.begin() as conn:
+        with self._writers.turn() if self._writers is not None else nullcontext(), self.engine.begin() as conn:
             conn.info[audit.SEAL_KEY] = self.audit_key
             conn.info[audit.NEWEST] = newest
             yield conn
@@ -175,11 +175,6 @@ class WriterQueue:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 FILE_TROUBLE = ("readonly database", "unable to open database file", "disk i/o error", "database or disk is full")
