@@ -17,6 +17,7 @@ saturation, goodput ≥ 90 % of the peak, the excess answered 503 within 100 ms,
 from __future__ import annotations
 
 import asyncio
+import ssl as ssl_
 import sys
 import tempfile
 import time
@@ -75,9 +76,10 @@ def record(settings: Settings) -> dict[str, Any]:
 class Clinic:
     token: str
     patients: list[int]
+    clinic_id: int = 0
 
 
-def load_clinics(app: App) -> list[Clinic]:
+def load_clinics(app: App, patients_per_clinic: int = PATIENTS_PER_CLINIC) -> list[Clinic]:
     out = []
     for n in range(CLINICS):
         clinic = clinics.create_clinic(app, Actor.console(), f"Load clinic {n + 1}")
@@ -93,7 +95,7 @@ def load_clinics(app: App) -> list[Clinic]:
         )
         actor = Actor(None, clinic.id, Role.CLINICIAN, email, "127.0.0.1")
         ids = []
-        for k in range(PATIENTS_PER_CLINIC):
+        for k in range(patients_per_clinic):
             p = patients.register_patient(
                 app,
                 actor,
@@ -101,7 +103,7 @@ def load_clinics(app: App) -> list[Clinic]:
             )
             visits.start_episode(app, actor, p.id, "Low back pain")
             ids.append(p.id)
-        out.append(Clinic(users.issue_token(app, Actor.console(clinic.id), email, "load", days=1), ids))
+        out.append(Clinic(users.issue_token(app, Actor.console(clinic.id), email, "load", days=1), ids, clinic.id))
     return out
 
 
@@ -115,6 +117,7 @@ class Step:
     statuses: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)  # the first unexpected answers, to say what went wrong
     wall: float = 0.0  # from the first arrival until the last visit finished or gave up
+    signed: list[int] = field(default_factory=list)  # the visits whose signature was acknowledged
 
     @property
     def goodput(self) -> float:
@@ -189,12 +192,21 @@ async def _visit(
     )
     if signed is not None and signed[0] == 200:
         step.visits_done += 1
+        step.signed.append(vid)
 
 
-async def run_step(base: str, clinics_: list[Clinic], doc: dict, rate: float, seconds: float, first: int) -> Step:
+async def run_step(
+    base: str,
+    clinics_: list[Clinic],
+    doc: dict,
+    rate: float,
+    seconds: float,
+    first: int,
+    ssl: ssl_.SSLContext | bool = True,
+) -> Step:
     """Visits `first`, `first + 1`, …: each a patient's visit on a day of its own (one visit a day each)."""
     step = Step(rate, seconds)
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    connector = aiohttp.TCPConnector(limit=0, force_close=False, ssl=ssl)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter() + 0.05
         tasks = []

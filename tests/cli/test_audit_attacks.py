@@ -21,61 +21,88 @@ from tests.cli.test_audit_verify import _drop_guards
 from tests.support import cli
 
 
-def _rows(conn: Connection) -> list[dict[str, object]]:
-    return [dict(r._mapping) for r in conn.execute(text("SELECT * FROM audit_event ORDER BY seq"))]
+def _clinic_chain(conn: Connection) -> int:
+    """The clinic's own chain, where its staff's work is logged."""
+    return int(conn.execute(text("SELECT max(chain) FROM audit_event")).scalar_one())
 
 
-def _rechain(conn: Connection) -> None:
-    """Recompute every entry's hash and link, and the checkpoint, as the public algorithm says; the seals
-    are left as they were (computing them needs the key)."""
+def _rows(conn: Connection, chain: int) -> list[dict[str, object]]:
+    rows = conn.execute(text("SELECT * FROM audit_event WHERE chain = :c ORDER BY seq"), {"c": chain})
+    return [dict(r._mapping) for r in rows]
+
+
+def _rechain(conn: Connection, chain: int) -> None:
+    """Recompute every entry's hash and link in the chain, and its checkpoint, as the public algorithm says;
+    the seals are left as they were (computing them needs the key)."""
     prev = GENESIS
-    rows = _rows(conn)
+    rows = _rows(conn, chain)
     for r in rows:
         e = AuditEntry(**r)  # type: ignore[arg-type]
         digest = entry_hash(prev, hashed_fields(e))
         conn.execute(
-            text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE seq = :s"),
-            {"p": prev, "h": digest, "s": e.seq},
+            text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE chain = :c AND seq = :s"),
+            {"p": prev, "h": digest, "c": chain, "s": e.seq},
         )
         prev = digest
     last = rows[-1] if rows else None
     conn.execute(
-        text("UPDATE audit_head SET seq = :s, hash = :h, mac = :m"),
-        {"s": last["seq"] if last else 0, "h": prev, "m": last["mac"] if last else None},
+        text("UPDATE audit_head SET seq = :s, hash = :h, mac = :m WHERE id = :c"),
+        {"s": last["seq"] if last else 0, "h": prev, "m": last["mac"] if last else None, "c": chain},
     )
 
 
 def _cut_newest_and_move_the_checkpoint_back(conn: Connection) -> None:
-    conn.execute(text("DELETE FROM audit_event WHERE seq > 7"))
-    _rechain(conn)
+    chain = _clinic_chain(conn)
+    conn.execute(text("DELETE FROM audit_event WHERE chain = :c AND seq > 3"), {"c": chain})
+    _rechain(conn, chain)
 
 
 def _edit_and_recompute(conn: Connection) -> None:
-    conn.execute(text("UPDATE audit_event SET actor_label = 'innocent@x.test' WHERE seq = 5"))
-    _rechain(conn)
+    chain = _clinic_chain(conn)
+    conn.execute(
+        text("UPDATE audit_event SET actor_label = 'innocent@x.test' WHERE chain = :c AND seq = 2"), {"c": chain}
+    )
+    _rechain(conn, chain)
 
 
 def _delete_a_patients_reads_and_renumber(conn: Connection) -> None:
+    chain = _clinic_chain(conn)
     conn.execute(text("DELETE FROM audit_event WHERE action = 'patient.read'"))
-    for n, r in enumerate(_rows(conn), start=1):
-        conn.execute(text("UPDATE audit_event SET seq = :n WHERE seq = :s"), {"n": -n, "s": r["seq"]})
-    conn.execute(text("UPDATE audit_event SET seq = -seq"))
-    _rechain(conn)
+    for n, r in enumerate(_rows(conn, chain), start=1):
+        conn.execute(
+            text("UPDATE audit_event SET seq = :n WHERE chain = :c AND seq = :s"), {"n": -n, "c": chain, "s": r["seq"]}
+        )
+    conn.execute(text("UPDATE audit_event SET seq = -seq WHERE chain = :c"), {"c": chain})
+    _rechain(conn, chain)
 
 
 def _append_a_forged_entry(conn: Connection) -> None:
-    last = _rows(conn)[-1]
+    chain = _clinic_chain(conn)
+    last = _rows(conn, chain)[-1]
     forged = {**last, "seq": int(last["seq"]) + 1, "detail": "forged", "mac": secrets.token_hex(32)}  # type: ignore[call-overload]
     conn.execute(
         text(
-            "INSERT INTO audit_event (seq, at, clinic_id, actor_id, actor_label, action, record_type, record_id, "
-            "patient_id, outcome, address, detail, prev_hash, hash, mac) VALUES (:seq, :at, :clinic_id, :actor_id, "
-            ":actor_label, :action, :record_type, :record_id, :patient_id, :outcome, :address, :detail, "
-            ":prev_hash, :hash, :mac)"
+            "INSERT INTO audit_event (chain, seq, at, clinic_id, actor_id, actor_label, action, record_type, "
+            "record_id, patient_id, outcome, address, detail, prev_hash, hash, mac) VALUES (:chain, :seq, :at, "
+            ":clinic_id, :actor_id, :actor_label, :action, :record_type, :record_id, :patient_id, :outcome, "
+            ":address, :detail, :prev_hash, :hash, :mac)"
         ),
         forged,
     )
-    _rechain(conn)
+    _rechain(conn, chain)
+
+
+def _move_an_entry_to_another_clinics_chain(conn: Connection) -> None:
+    """An entry of the clinic taken out of its chain and appended to the shared one, both chains recomputed."""
+    chain = _clinic_chain(conn)
+    moved = _rows(conn, chain)[-1]
+    shared = _rows(conn, 0)
+    conn.execute(
+        text("UPDATE audit_event SET chain = 0, seq = :n WHERE chain = :c AND seq = :s"),
+        {"n": int(shared[-1]["seq"]) + 1, "c": chain, "s": moved["seq"]},  # type: ignore[call-overload]
+    )
+    _rechain(conn, chain)
+    _rechain(conn, 0)
 
 
 def _delete_the_whole_log(conn: Connection) -> None:
@@ -89,6 +116,7 @@ ATTACKS: list[tuple[Callable[[Connection], None], str]] = [
     (_delete_a_patients_reads_and_renumber, "seal does not match"),
     (_append_a_forged_entry, "seal does not match"),
     (_delete_the_whole_log, "log deleted"),
+    (_move_an_entry_to_another_clinics_chain, "seal does not match"),
 ]
 
 

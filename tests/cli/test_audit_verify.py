@@ -22,35 +22,47 @@ def _drop_guards(conn: Connection) -> None:
         conn.execute(text("DROP TRIGGER guard_audit_append_only ON audit_event"))
 
 
+# In the clinic's own chain, where its staff's work is logged (the shared chain holds the clinic's creation).
+
+
 def _edit(conn: Connection) -> None:
-    conn.execute(text("UPDATE audit_event SET actor_label = 'innocent@x.test' WHERE seq = 5"))
-
-
-def _delete(conn: Connection) -> None:
-    conn.execute(text("DELETE FROM audit_event WHERE seq = 5"))
-
-
-def _insert(conn: Connection) -> None:
-    conn.execute(text("UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 5"))
-    conn.execute(text("UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1005"))
     conn.execute(
         text(
-            "INSERT INTO audit_event (seq, at, clinic_id, actor_id, actor_label, action, record_type, record_id, "
-            "patient_id, outcome, address, detail, prev_hash, hash) SELECT 5, at, clinic_id, actor_id, actor_label, "
-            "action, record_type, record_id, patient_id, outcome, address, 'forged', prev_hash, hash "
-            "FROM audit_event WHERE seq = 4"
+            "UPDATE audit_event SET actor_label = 'innocent@x.test' "
+            "WHERE seq = 5 AND chain = (SELECT max(chain) FROM audit_event)"
         )
     )
 
 
+def _delete(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM audit_event WHERE seq = 5 AND chain = (SELECT max(chain) FROM audit_event)"))
+
+
+def _insert(conn: Connection) -> None:
+    chain = conn.execute(text("SELECT max(chain) FROM audit_event")).scalar_one()
+    conn.execute(text("UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 5 AND chain = :c"), {"c": chain})
+    conn.execute(text("UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1005 AND chain = :c"), {"c": chain})
+    conn.execute(
+        text(
+            "INSERT INTO audit_event (chain, seq, at, clinic_id, actor_id, actor_label, action, record_type, "
+            "record_id, patient_id, outcome, address, detail, prev_hash, hash) SELECT chain, 5, at, clinic_id, "
+            "actor_id, actor_label, action, record_type, record_id, patient_id, outcome, address, 'forged', "
+            "prev_hash, hash FROM audit_event WHERE seq = 4 AND chain = :c"
+        ),
+        {"c": chain},
+    )
+
+
 def _reorder(conn: Connection) -> None:
-    conn.execute(text("UPDATE audit_event SET seq = -1 WHERE seq = 5"))
-    conn.execute(text("UPDATE audit_event SET seq = 5 WHERE seq = 6"))
-    conn.execute(text("UPDATE audit_event SET seq = 6 WHERE seq = -1"))
+    chain = conn.execute(text("SELECT max(chain) FROM audit_event")).scalar_one()
+    for old, new in ((5, -1), (6, 5), (-1, 6)):
+        conn.execute(
+            text("UPDATE audit_event SET seq = :n WHERE seq = :o AND chain = :c"), {"n": new, "o": old, "c": chain}
+        )
 
 
 def _truncate_tail(conn: Connection) -> None:
-    conn.execute(text("DELETE FROM audit_event WHERE seq > 7"))
+    conn.execute(text("DELETE FROM audit_event WHERE seq > 7 AND chain = (SELECT max(chain) FROM audit_event)"))
 
 
 @pytest.mark.parametrize(

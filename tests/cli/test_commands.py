@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 
 from sqlalchemy import text
@@ -154,3 +155,27 @@ def test_export_then_import_from_the_command_line(fresh_app: App, db_factory, tm
         assert bad.returncode == 2 and "not a readable zip" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr
     finally:
         target.close()
+
+
+def test_a_group_adds_its_clinics_each_with_its_owner(fresh_app: App) -> None:
+    def add(command: str, clinic: str, email: str) -> subprocess.CompletedProcess[str]:
+        args = [command, "add"] if command == "clinic" else [command]
+        return cli.run(
+            fresh_app,
+            *args,
+            "--clinic-name",
+            clinic,
+            "--email",
+            email,
+            "--name",
+            "Dr Owner",
+            SOTCHART_INIT_PASSWORD="a long enough passphrase",
+        )
+
+    assert add("init", "Bayview SOT", "owner@bayview.test").returncode == 0
+    second = add("clinic", "Hillside SOT", "owner@hillside.test")
+    assert second.returncode == 0 and "Hillside SOT" in second.stdout, second.stderr
+    again = add("clinic", "Hillside again", "owner@hillside.test")
+    assert again.returncode != 0 and "Traceback" not in again.stderr and "owner@hillside.test" in again.stderr
+    listed = cli.run(fresh_app, "clinic", "list").stdout
+    assert "Bayview SOT" in listed and "Hillside SOT" in listed and "Hillside again" not in listed

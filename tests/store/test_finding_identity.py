@@ -18,6 +18,7 @@ from sotchart.services.context import Actor, App
 from sotchart.store import migrate
 from sotchart.store import tables as t
 from tests import factories
+from tests.cli.test_audit_verify import _drop_guards
 
 
 def _current_documents(app: App) -> list[dict[str, Any]]:
@@ -97,6 +98,11 @@ def test_the_migration_recounts_inflated_summaries(fresh_app: App) -> None:
         conn.execute(
             text("UPDATE visit SET indicators_rechecked = 2, indicators_cleared = 2 WHERE id = :v"), {"v": vid}
         )
+        # A log with a chain per clinic cannot go back to one chain (its entries are never rewritten), and
+        # this test is about the summaries: the log is emptied so the schema can go back.
+        _drop_guards(conn)
+        conn.execute(text("DELETE FROM audit_event"))
+        conn.execute(text("DELETE FROM audit_head"))
     cfg = migrate._config(app.db)
     command.downgrade(cfg, "0007")
     command.upgrade(cfg, "head")

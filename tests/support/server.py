@@ -25,8 +25,8 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, app: App, workers: int = 1, **env: str) -> None:
-        self.port = free_port()
+    def __init__(self, app: App, workers: int = 1, port: int | None = None, **env: str) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="sotchart-serve-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(

@@ -58,10 +58,19 @@ def _certificate(folder: Path) -> tuple[Path, Path, Path]:
     return chain, private, both
 
 
+def deploy_config(name: str, replacements: tuple[tuple[str, str], ...], dest: Path) -> Path:
+    """docs/deploy/<name> as written, with only the given ports, addresses and paths replaced."""
+    conf = (DEPLOY / name).read_text()
+    for old, new in replacements:
+        assert old in conf, f"docs/deploy/{name} no longer has {old!r}"
+        conf = conf.replace(old, new)
+    dest.write_text(conf)
+    return dest
+
+
 def _nginx(folder: Path, app_port: int, tls: int, plain: int) -> list[str]:
     chain, private, _ = _certificate(folder)
-    conf = (DEPLOY / "nginx.conf").read_text()
-    for old, new in (
+    replacements = (
         ("user www-data;", "user root;"),
         ("/run/nginx-sotchart.pid", str(folder / "nginx.pid")),
         ("/var/log/nginx/sotchart-error.log", str(folder / "error.log")),
@@ -71,25 +80,19 @@ def _nginx(folder: Path, app_port: int, tls: int, plain: int) -> list[str]:
         ("listen 80;", f"listen 127.0.0.1:{plain};"),
         ("/etc/ssl/sotchart/fullchain.pem", str(chain)),
         ("/etc/ssl/sotchart/privkey.pem", str(private)),
-    ):
-        assert old in conf, f"docs/deploy/nginx.conf no longer has {old!r}"
-        conf = conf.replace(old, new)
-    (folder / "nginx.conf").write_text(conf)
-    return [_program("nginx"), "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]
+    )
+    conf = deploy_config("nginx.conf", replacements, folder / "nginx.conf")
+    return [_program("nginx"), "-p", str(folder), "-c", str(conf), "-g", "daemon off;"]
 
 
 def _haproxy(folder: Path, app_port: int, tls: int, plain: int) -> list[str]:
     _, _, both = _certificate(folder)
-    conf = (DEPLOY / "haproxy.cfg").read_text()
-    for old, new in (
+    replacements = (
         ("bind :443 ssl crt /etc/ssl/sotchart/sotchart.pem", f"bind 127.0.0.1:{tls} ssl crt {both}"),
         ("bind :80", f"bind 127.0.0.1:{plain}"),
         ("server app1 127.0.0.1:8000 check", f"server app1 127.0.0.1:{app_port} check"),
-    ):
-        assert old in conf, f"docs/deploy/haproxy.cfg no longer has {old!r}"
-        conf = conf.replace(old, new)
-    (folder / "haproxy.cfg").write_text(conf)
-    return [_program("haproxy"), "-db", "-f", str(folder / "haproxy.cfg")]
+    )
+    return [_program("haproxy"), "-db", "-f", str(deploy_config("haproxy.cfg", replacements, folder / "haproxy.cfg"))]
 
 
 def _program(name: str) -> str:

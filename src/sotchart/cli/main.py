@@ -25,7 +25,7 @@ from sotchart.services import (
     research,
     users,
 )
-from sotchart.services.context import Actor
+from sotchart.services.context import Actor, App
 
 cli = typer.Typer(
     help="sotchart: the clinical system for SOT chiropractors.",
@@ -36,38 +36,63 @@ cli = typer.Typer(
 user_cli = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
+clinic_cli = typer.Typer(help="The clinics of a group, in one database.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(clinic_cli, name="clinic")
 cli.add_typer(protocol_cli, name="protocol")
 cli.add_typer(questionnaire_cli, name="questionnaire")
 cli.command("evaluate")(evaluate)
 
 
+ClinicName = Annotated[str, typer.Option(prompt="Clinic name", help="The clinic's name")]
+OwnerEmail = Annotated[str, typer.Option(prompt="Owner's email", help="The owner's sign-in email")]
+OwnerName = Annotated[str, typer.Option(prompt="Owner's full name", help="The owner's name as shown in notes")]
+OwnerPassword = Annotated[
+    str,
+    typer.Option(
+        prompt="Owner's password (12+ characters)",
+        hide_input=True,
+        help="The owner's password, 12 characters or more",
+        confirmation_prompt=True,
+        envvar="SOTCHART_INIT_PASSWORD",
+    ),
+]
+
+
 @cli.command()
-def init(
-    clinic_name: Annotated[str, typer.Option(prompt="Clinic name", help="The clinic's name")],
-    email: Annotated[str, typer.Option(prompt="Owner's email", help="The owner's sign-in email")],
-    name: Annotated[str, typer.Option(prompt="Owner's full name", help="The owner's name as shown in notes")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt="Owner's password (12+ characters)",
-            hide_input=True,
-            help="The owner's password, 12 characters or more",
-            confirmation_prompt=True,
-            envvar="SOTCHART_INIT_PASSWORD",
-        ),
-    ],
-) -> None:
+def init(clinic_name: ClinicName, email: OwnerEmail, name: OwnerName, password: OwnerPassword) -> None:
     """Create or upgrade the database, then create the first clinic and its owner."""
     with app_handle() as app:
         database.upgrade(app)
-        clinic, owner = clinics.create_clinic_with_owner(
-            app, clinic_name=clinic_name, email=email, display_name=name, password=password
-        )
-        out.print(f"Created clinic [bold]{clinic.name}[/bold] (id {clinic.id}) and owner {owner.email}.")
-        out.print("Owners set up a second factor (an authenticator app) at their first sign-in.")
+        _add_clinic(app, clinic_name, email, name, password)
+
+
+@clinic_cli.command("add")
+def clinic_add(clinic_name: ClinicName, email: OwnerEmail, name: OwnerName, password: OwnerPassword) -> None:
+    """Add another clinic of the group, with its owner: its staff see only its records."""
+    with app_handle() as app:
+        _add_clinic(app, clinic_name, email, name, password)
+
+
+@clinic_cli.command("list")
+def clinic_list() -> None:
+    """The clinics in this database."""
+    with app_handle() as app:
+        rows = clinics.all_clinics(app, Actor.console())
+    table = Table("id", "clinic")
+    for c in rows:
+        table.add_row(str(c.id), c.name)
+    out.print(table)
+
+
+def _add_clinic(app: App, clinic_name: str, email: str, name: str, password: str) -> None:
+    clinic, owner = clinics.create_clinic_with_owner(
+        app, clinic_name=clinic_name, email=email, display_name=name, password=password
+    )
+    out.print(f"Created clinic [bold]{clinic.name}[/bold] (id {clinic.id}) and owner {owner.email}.")
+    out.print("Owners set up a second factor (an authenticator app) at their first sign-in.")
 
 
 @cli.command("demo")
@@ -289,12 +314,20 @@ def db_current() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; exits 1 naming the first bad entry."""
+def audit_verify(
+    anchor: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Another server's anchor file to check against as well, for a group of servers on one database "
+            "(each keeps its own); give it once for each"
+        ),
+    ] = None,
+) -> None:
+    """Check the audit log's chains; exits 1 naming the chain and its first bad entry."""
     with app_handle() as app:
-        brk, n = audit.verify(app, Actor.console())
+        brk, n = audit.verify(app, Actor.console(), anchor or [])
     if brk:
-        fail(f"Audit log broken at entry {brk.seq}: {brk.reason}.")
+        fail(f"Audit log broken at {brk.where()}: {brk.reason}.")
     out.print(f"Audit log intact: {n} entries.")
 
 

@@ -5,7 +5,12 @@ anyone. The seal is an HMAC-SHA256 over the previous seal and the entry's hash, 
 database: whoever can write the database file but not read the key can edit, forge or renumber entries
 and recompute the hash chain, but cannot make the seals match. What a seal cannot show, that the newest
 entries were cut off or the whole log replaced by an older one, the anchor shows: the newest (seq, seal)
-written outside the database after every commit."""
+written outside the database after every commit.
+
+The log is split into chains, one per clinic, so that writers of different clinics never wait for one
+another at the chain's head. Chain 0 holds what belongs to no clinic (sign-ins before a clinic is known,
+the console's work), and every entry written before the log was split. Each chain is checked on its own, the
+same way, and an entry of one clinic in another's chain is a break."""
 
 from __future__ import annotations
 
@@ -13,9 +18,19 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 GENESIS = "0" * 64
+SHARED_CHAIN = 0
+
+
+def chain_of(clinic_id: int | None) -> int:
+    """The chain an entry of this clinic is appended to."""
+    return clinic_id if clinic_id is not None else SHARED_CHAIN
+
+
+def chain_name(chain: int) -> str:
+    return f"clinic {chain}'s chain" if chain != SHARED_CHAIN else "the shared chain"
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,7 @@ class AuditEntry:
     prev_hash: str
     hash: str
     mac: str | None = None  # the seal; None on entries written before the log was keyed
+    chain: int = SHARED_CHAIN
 
 
 def entry_mac(key: bytes, prev_mac: str, entry_hash: str) -> str:
@@ -70,6 +86,19 @@ def hashed_fields(e: AuditEntry) -> dict[str, object]:
 class ChainBreak:
     seq: int
     reason: str
+    chain: int = SHARED_CHAIN
+
+    def where(self) -> str:
+        return f"entry {self.seq} of {chain_name(self.chain)}"
+
+
+@dataclass(frozen=True)
+class Head:
+    """A chain's checkpoint in the database: its newest entry's number, hash and seal."""
+
+    seq: int
+    hash: str
+    mac: str | None
 
 
 @dataclass(frozen=True)
@@ -78,6 +107,52 @@ class Anchor:
 
     seq: int
     mac: str
+
+
+def verify_chains(
+    chains: Iterable[tuple[int, Iterable[AuditEntry], Head | None]],
+    *,
+    key: bytes | None = None,
+    anchors: dict[int, Anchor] | None = None,
+    newest_sealed: bool = False,
+) -> ChainBreak | None:
+    """The first break in any of the chains (each given with its entries in seq order and its checkpoint),
+    or None. With `anchors` (what the file outside the database records, chain by chain), a chain the
+    anchor names must be there, and a chain with entries must be named by the anchor: every commit that
+    appends to a chain anchors it."""
+    seen: set[int] = set()
+    for chain, entries, head in chains:
+        seen.add(chain)
+        anchor = anchors.get(chain) if anchors is not None else None
+        brk = verify_chain(
+            entries,
+            head.seq if head else None,
+            head.hash if head else None,
+            key=key,
+            head_mac=head.mac if head else None,
+            anchor=anchor,
+            newest_sealed=newest_sealed,
+            chain=chain,
+        )
+        if brk is not None:
+            return brk
+        if anchors is not None and anchor is None and head is not None and head.seq:
+            return ChainBreak(
+                head.seq,
+                "the anchor outside the database records nothing of this chain, so nothing shows its newest "
+                "entries are all there or that their seals were not stripped (newest entries or the anchor's "
+                "line removed)",
+                chain,
+            )
+    for chain, anchor in sorted((anchors or {}).items()):
+        if chain not in seen:
+            return ChainBreak(
+                1,
+                f"the log holds no such chain but the anchor outside the database records {anchor.seq} entries "
+                "of it (log deleted)",
+                chain,
+            )
+    return None
 
 
 def verify_chain(
@@ -89,6 +164,7 @@ def verify_chain(
     head_mac: str | None = None,
     anchor: Anchor | None = None,
     newest_sealed: bool = False,
+    chain: int = SHARED_CHAIN,
 ) -> ChainBreak | None:
     """First entry where the chain breaks, or None. Entries must come in stored (seq) order.
 
@@ -99,6 +175,20 @@ def verify_chain(
     the anchor outside it, show that the newest entries are all there. With `newest_sealed`, a log whose
     newest entry carries no seal is a break (a backup this version made audits itself first, so it is).
     """
+    brk = _first_break(entries, head_seq, head_hash, key, head_mac, anchor, newest_sealed, chain)
+    return replace(brk, chain=chain) if brk is not None else None
+
+
+def _first_break(
+    entries: Iterable[AuditEntry],
+    head_seq: int | None,
+    head_hash: str | None,
+    key: bytes | None,
+    head_mac: str | None,
+    anchor: Anchor | None,
+    newest_sealed: bool,
+    chain: int,
+) -> ChainBreak | None:
     prev_hash, prev_mac = GENESIS, GENESIS
     expected_seq = 1
     last_seq = 0
@@ -110,6 +200,8 @@ def verify_chain(
                 expected_seq if e.seq > expected_seq else e.seq,
                 f"entry {expected_seq} is missing or out of order (found {e.seq})",
             )
+        if chain != SHARED_CHAIN and e.clinic_id != chain:
+            return ChainBreak(e.seq, f"it is an entry of clinic {e.clinic_id} in another clinic's chain (moved)")
         if e.prev_hash != prev_hash:
             return ChainBreak(e.seq, "its link to the previous entry does not match (inserted, removed or reordered)")
         if entry_hash(prev_hash, hashed_fields(e)) != e.hash:

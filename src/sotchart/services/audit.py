@@ -2,53 +2,63 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
-from sotchart.domain.audit import AuditEntry, ChainBreak, verify_chain
+from sotchart.domain.audit import AuditEntry, ChainBreak, verify_chains
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import audit as audit_store
+from sotchart.store.audit_anchor import AnchorFile, AnchorReading, merged
 
 
-def verify(app: App, actor: Actor) -> tuple[ChainBreak | None, int]:
-    """The first break in the chain (or None) and the number of entries checked: the hash chain, the seals
-    with the key, the checkpoint in the database and the anchor outside it."""
-    reading = app.db.audit_anchor.read() if app.db.audit_anchor else None
+def verify(app: App, actor: Actor, other_anchors: Sequence[Path] = ()) -> tuple[ChainBreak | None, int]:
+    """The first break in any chain (or None) and the number of entries checked: each chain's hash chain,
+    its seals with the key, its checkpoint in the database and its line in the anchor outside it (this
+    server's, with the other servers' of a group when given)."""
+    reading = _anchors(app, other_anchors)
     with unit(app, actor, Action.AUDIT_READ, "audit", read=True) as u:
-        head_seq, head_hash = audit_store.head(u.conn)
-        n = 0
-
-        def counted() -> Iterator[Any]:
-            nonlocal n
-            for e in audit_store.iter_entries(u.conn):
-                n += 1
-                yield e
-
+        heads = audit_store.heads(u.conn)
         if reading is not None and reading.problem:
             return ChainBreak(0, reading.problem + " (the anchor was altered)"), 0
-        head_mac = audit_store.head_mac(u.conn)
-        result = verify_chain(
-            counted(),
-            head_seq,
-            head_hash,
-            key=app.db.audit_key,
-            head_mac=head_mac,
-            anchor=reading.anchor if reading else None,
-        )
-        if result is None and reading is not None and reading.anchor is None and head_seq:
+        if reading is not None and not reading.present and heads:
             # Every commit that audits writes the anchor, so a log with entries and no anchor has lost it.
             # Even when no entry carries a seal: a log stripped of its seals looks like one from before
             # sealing began, and only the anchor tells them apart (after an upgrade, the first write makes it).
-            path = app.db.audit_anchor.path if app.db.audit_anchor else "?"
-            result = ChainBreak(
-                head_seq,
+            path = ", ".join(str(p) for p in [app.settings.resolved_audit_anchor, *other_anchors])
+            chain, head = min(heads.items())
+            return ChainBreak(
+                head.seq,
                 f"the anchor file {path} is missing, so nothing shows the newest entries are all there or that "
                 "their seals were not stripped (restore the file from a backup of the anchor, or investigate who "
                 "removed it; just after upgrading from a version before sealing, any change made in sotchart "
                 "writes it)",
-            )
+                chain,
+            ), 0
+        n = 0
+
+        def counted(chain: int) -> Iterator[AuditEntry]:
+            nonlocal n
+            for e in audit_store.iter_entries(u.conn, chain):
+                n += 1
+                yield e
+
+        result = verify_chains(
+            ((c, counted(c), heads.get(c)) for c in audit_store.chains(u.conn)),
+            key=app.db.audit_key,
+            anchors=reading.anchors if reading is not None and reading.present else None,
+        )
     return result, n
+
+
+def _anchors(app: App, others: Sequence[Path]) -> AnchorReading | None:
+    own = app.db.audit_anchor
+    if own is None:
+        return None
+    missing = [p for p in others if not p.is_file()]
+    if missing:
+        return AnchorReading({}, f"the anchor file {missing[0]} given to check against is not there")
+    return merged([own.read(), *(AnchorFile(p, app.db.audit_key or b"").read() for p in others)])
 
 
 def patient_trail(app: App, actor: Actor, patient_id: int, limit: int = 50) -> list[AuditEntry]:

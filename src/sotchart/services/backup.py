@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sotchart.domain.audit import ChainBreak, verify_chain
+from sotchart.domain.audit import ChainBreak, chain_name, verify_chains
 from sotchart.domain.errors import Conflict, InvalidInput
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
@@ -43,18 +43,17 @@ def _verify_copy(path: Path, key: bytes | None) -> tuple[dict[str, int], int]:
                 "Restore with the sotchart version that made it. Nothing was changed."
             )
         with copy.engine.connect() as conn:
-            head_seq, head_hash = audit_store.head(conn)
-            head_mac = audit_store.head_mac(conn)
-            entries = list(audit_store.iter_entries(conn))
-            brk: ChainBreak | None = verify_chain(
-                iter(entries), head_seq, head_hash, key=key, head_mac=head_mac, newest_sealed=True
+            heads = audit_store.heads(conn)
+            entries = {c: list(audit_store.iter_entries(conn, c)) for c in audit_store.chains(conn)}
+            brk: ChainBreak | None = verify_chains(
+                ((c, iter(es), heads.get(c)) for c, es in entries.items()), key=key, newest_sealed=True
             )
             counts = backup_store.row_counts(conn)
     finally:
         copy.dispose()
     if brk:
-        raise InvalidInput(f"The backup's audit log is broken at entry {brk.seq}: {brk.reason}. Nothing was changed.")
-    return counts, len(entries)
+        raise InvalidInput(f"The backup's audit log is broken at {brk.where()}: {brk.reason}. Nothing was changed.")
+    return counts, sum(len(es) for es in entries.values())
 
 
 def backup(app: App, actor: Actor, dest: Path, progress: Progress | None = None) -> BackupReport:
@@ -117,12 +116,13 @@ def restore(app: App, actor: Actor, source: Path, progress: Progress | None = No
         finally:
             copy.dispose()
     # The anchor now follows the restored log; the restore's own entry says where it stood before.
-    before = app.db.audit_anchor.read().anchor if app.db.audit_anchor else None
+    before = app.db.audit_anchor.read().anchors if app.db.audit_anchor else {}
     with app.db.read() as conn:
-        head_seq, head_mac = audit_store.head(conn)[0], audit_store.head_mac(conn)
-    if app.db.audit_anchor is not None and head_seq and head_mac:
-        app.db.audit_anchor.reset(head_seq, head_mac)
+        heads = audit_store.heads(conn)
+    if app.db.audit_anchor is not None:
+        app.db.audit_anchor.reset({c: (h.seq, h.mac) for c, h in heads.items() if h.mac})
     with unit(app, actor, Action.BACKUP, "database") as u:
-        was = f"; the log stood at entry {before.seq} before" if before else ""
+        stood = ", ".join(f"{chain_name(c)} at entry {a.seq}" for c, a in sorted(before.items()))
+        was = f"; the log stood with {stood} before" if stood else ""
         u.audit("restore", "database", "", detail=f"from {source.name}{was}")
     return BackupReport(source, counts, n_audit)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sotchart.domain.errors import FieldProblem, InvalidInput
-from sotchart.domain.roles import Action
-from sotchart.services import users
+from sotchart.domain.roles import Action, Role
+from sotchart.services import passwords, users
 from sotchart.services.context import Actor, App, before_actor, unit
 from sotchart.store import clinics as clinic_store
 
@@ -18,9 +18,7 @@ class Clinic:
 
 
 def create_clinic(app: App, actor: Actor, name: str) -> Clinic:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("Name the clinic.", [FieldProblem("clinic_name", "Use 1 to 200 characters.")])
+    name = _clinic_name(name)
     with unit(app, actor, Action.USER_MANAGE, "clinic") as u:
         cid = clinic_store.create(u.conn, name=name, now=u.now)
         u.audit("clinic.create", "clinic", cid)
@@ -30,24 +28,35 @@ def create_clinic(app: App, actor: Actor, name: str) -> Clinic:
 def create_clinic_with_owner(
     app: App, *, clinic_name: str, email: str, display_name: str, password: str
 ) -> tuple[Clinic, users.StaffMember]:
+    """The clinic and its owner in one transaction: an owner refused (an email already taken) leaves no
+    clinic behind without one."""
+    name, email = _clinic_name(clinic_name), email.strip().lower()
     users.check_new_account(email, display_name, "owner", password)
-    console = Actor.console()
-    clinic = create_clinic(app, console, clinic_name)
-    owner = users.add_user(
-        app,
-        Actor.console(clinic.id),
-        email=email,
-        display_name=display_name,
-        role="owner",
-        password=password,
-        clinic_id=clinic.id,
-    )
-    return clinic, owner
+    pw_hash = passwords.hash_password(password)
+    with unit(app, Actor.console(), Action.USER_MANAGE, "clinic") as u:
+        cid = clinic_store.create(u.conn, name=name, now=u.now)
+        u.audit("clinic.create", "clinic", cid)
+        owner = users.create_in(u, cid, email, display_name, "owner", pw_hash)
+    return Clinic(cid, name), owner
+
+
+def _clinic_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("Name the clinic.", [FieldProblem("clinic_name", "Use 1 to 200 characters.")])
+    return name
 
 
 def clinic_count(app: App) -> int:
     with before_actor(app) as conn:
         return clinic_store.count(conn)
+
+
+def all_clinics(app: App, actor: Actor) -> list[Clinic]:
+    """Every clinic of the group: the console's view (staff see only their own clinic)."""
+    with unit(app, actor, Action.USER_MANAGE, "clinic", read=True) as u:
+        rows = clinic_store.all_rows(u.conn)
+    return [Clinic(r["id"], r["name"]) for r in rows if actor.role == Role.SYSTEM or r["id"] == actor.clinic_id]
 
 
 def first_clinic(app: App) -> Clinic | None:

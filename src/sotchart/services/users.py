@@ -97,20 +97,34 @@ def add_user(
                 "Choose an existing clinic for the account.",
                 [FieldProblem("clinic", "Run `sotchart init` first, or pass --clinic ID.")],
             )
-        if user_store.by_email(u.conn, email):
-            raise Conflict(f"An account with the email {email} already exists.")
-        uid = user_store.create(
-            u.conn,
-            clinic_id=target_clinic,
-            email=email,
-            display_name=display_name.strip(),
-            role=role,
-            password_hash=pw_hash,
-            now=u.now,
-        )
+        return create_in(u, target_clinic, email, display_name, role, pw_hash, professional)
+
+
+def create_in(
+    u: Unit,
+    clinic_id: int,
+    email: str,
+    display_name: str,
+    role: str,
+    pw_hash: str,
+    professional: dict[str, Any] | None = None,
+) -> StaffMember:
+    """The account, inside the caller's unit (a new clinic and its owner commit together)."""
+    if user_store.by_email(u.conn, email):
+        raise Conflict(f"An account with the email {email} already exists. Nothing was changed.")
+    uid = user_store.create(
+        u.conn,
+        clinic_id=clinic_id,
+        email=email,
+        display_name=display_name.strip(),
+        role=role,
+        password_hash=pw_hash,
+        now=u.now,
+    )
+    if professional:
         user_store.set_fields(u.conn, uid, u.now, **professional)
-        u.audit("user.create", "user", uid, detail=f"role={role}")
-        return _view(user_store.get(u.conn, uid) or {}, u.now)
+    u.audit("user.create", "user", uid, detail=f"role={role}")
+    return _view(user_store.get(u.conn, uid) or {}, u.now)
 
 
 def list_users(app: App, actor: Actor) -> list[StaffMember]:

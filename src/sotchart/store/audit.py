@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, text, update
 
-from sotchart.domain.audit import GENESIS, AuditEntry, entry_hash, entry_mac
+from sotchart.domain.audit import GENESIS, AuditEntry, Head, chain_of, entry_hash, entry_mac
 from sotchart.store.tables import audit_event, audit_head
+from sotchart.store.types import dialect_insert
 
-# Keys in Connection.info, set by Database.transaction: the audit key, and where append leaves the newest
-# (seq, seal) for the anchor written after the commit.
+# Keys in Connection.info, set by Database.transaction: the audit key, and where append leaves each chain's
+# newest (seq, seal) for the anchor written after the commit.
 SEAL_KEY = "sotchart_audit_key"
 NEWEST = "sotchart_audit_newest"
 
@@ -32,13 +33,8 @@ def append(
     detail: str = "",
 ) -> int:
     """Append one event inside the caller's transaction, so the event and the change commit together."""
-    if conn.dialect.name == "postgresql":
-        # Row lock on the head serialises appenders; SQLite's BEGIN IMMEDIATE already has.
-        head = conn.execute(text("SELECT seq, hash, mac FROM audit_head WHERE id = 1 FOR UPDATE")).first()
-    else:
-        head = conn.execute(
-            select(audit_head.c.seq, audit_head.c.hash, audit_head.c.mac).where(audit_head.c.id == 1)
-        ).first()
+    chain = chain_of(clinic_id)
+    head = _lock_head(conn, chain)
     prev_seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
     prev_mac = (head[2] if head else None) or GENESIS
     fields: dict[str, object] = {
@@ -58,46 +54,72 @@ def append(
     digest = entry_hash(prev_hash, fields)
     key = conn.info.get(SEAL_KEY)
     mac = entry_mac(key, prev_mac, digest) if key else None
-    conn.execute(insert(audit_event).values(**fields, prev_hash=prev_hash, hash=digest, mac=mac))
-    if head:
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=prev_seq + 1, hash=digest, mac=mac))
-    else:
-        conn.execute(insert(audit_head).values(id=1, seq=prev_seq + 1, hash=digest, mac=mac))
+    conn.execute(insert(audit_event).values(**fields, chain=chain, prev_hash=prev_hash, hash=digest, mac=mac))
+    conn.execute(update(audit_head).where(audit_head.c.id == chain).values(seq=prev_seq + 1, hash=digest, mac=mac))
     newest = conn.info.get(NEWEST)
     if newest is not None and mac is not None:
-        newest[:] = [prev_seq + 1, mac]
+        newest[chain] = (prev_seq + 1, mac)
     return prev_seq + 1
 
 
-def head(conn: Connection) -> tuple[int | None, str | None]:
-    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).first()
-    return (row[0], row[1]) if row else (None, None)
+def _lock_head(conn: Connection, chain: int) -> tuple[int, str, str | None] | None:
+    """The chain's head, held until the commit (None for a chain's first entry, whose head row is made
+    here). On PostgreSQL the row lock makes one clinic's appenders take turns while other clinics' go on;
+    SQLite's BEGIN IMMEDIATE has already serialised every writer."""
+    query = (
+        select(audit_head.c.seq, audit_head.c.hash, audit_head.c.mac).where(audit_head.c.id == chain).with_for_update()
+    )
+    row = conn.execute(query).first()
+    if row is not None and row[0] > 0:
+        return (row[0], row[1], row[2])
+    if row is None:
+        made = dialect_insert(conn)(audit_head).values(id=chain, seq=0, hash=GENESIS, mac=None)
+        conn.execute(made.on_conflict_do_nothing(index_elements=["id"]))
+        if conn.dialect.name == "postgresql":
+            # Two first appenders of a new chain: the loser of the insert waits here for the winner's head.
+            row = conn.execute(query).first()
+            if row is not None and row[0] > 0:
+                return (row[0], row[1], row[2])
+    return None
 
 
-def head_mac(conn: Connection) -> str | None:
-    return conn.execute(select(audit_head.c.mac).where(audit_head.c.id == 1)).scalar()
+def heads(conn: Connection) -> dict[int, Head]:
+    """Every chain's checkpoint (a chain made but never appended to has none)."""
+    rows = conn.execute(select(audit_head.c.id, audit_head.c.seq, audit_head.c.hash, audit_head.c.mac)).all()
+    return {r.id: Head(r.seq, r.hash, r.mac) for r in rows if r.seq > 0}
 
 
-def iter_entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:
-    """Every entry in stored order, fetched in batches so memory stays flat on a long log."""
-    after = -1
-    cols = [c for c in audit_event.c]
-    while True:
-        rows = conn.execute(
-            select(*cols).where(audit_event.c.seq > after).order_by(audit_event.c.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
-        for r in rows:
-            yield AuditEntry(**r._mapping)
-        after = rows[-1].seq
+def chains(conn: Connection) -> list[int]:
+    """Every chain that has entries or a checkpoint."""
+    have = set(conn.execute(select(audit_event.c.chain).distinct()).scalars())
+    return sorted(have | set(heads(conn)))
+
+
+def iter_entries(conn: Connection, chain: int | None = None, batch: int = 5000) -> Iterator[AuditEntry]:
+    """A chain's entries in stored order (every chain's, one after another, without `chain`), fetched in
+    batches so memory stays flat on a long log."""
+    for c in [chain] if chain is not None else chains(conn):
+        after = -1
+        cols = [col for col in audit_event.c]
+        while True:
+            rows = conn.execute(
+                select(*cols)
+                .where(audit_event.c.chain == c, audit_event.c.seq > after)
+                .order_by(audit_event.c.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            for r in rows:
+                yield AuditEntry(**r._mapping)
+            after = rows[-1].seq
 
 
 def for_patient(conn: Connection, patient_id: int, limit: int = 50) -> list[AuditEntry]:
     rows = conn.execute(
         select(audit_event)
         .where(audit_event.c.patient_id == patient_id)
-        .order_by(audit_event.c.seq.desc())
+        .order_by(audit_event.c.at.desc(), audit_event.c.seq.desc())
         .limit(limit)
     ).all()
     return [AuditEntry(**r._mapping) for r in rows]

@@ -1,10 +1,11 @@
-"""The audit log's anchor: the newest (seq, seal) written to a file outside the database after every commit
-that added audit entries. A seal shows an entry was not forged; only something outside the database can
-show that the newest entries were not cut off, or the whole log swapped for an older one.
+"""The audit log's anchor: each chain's newest (seq, seal) written to a file outside the database after every
+commit that added audit entries. A seal shows an entry was not forged; only something outside the database
+can show that the newest entries were not cut off, or the whole log swapped for an older one.
 
-Each line is `seq seal tag`, the tag an HMAC of the line with the audit key, so the file cannot be
-extended by hand either. Lines are appended (one write, under PIPE_BUF, so two workers' lines never
-interleave) and the file is cut back to its newest line once it passes MAX_BYTES."""
+Each line is `chain seq seal tag`, the tag an HMAC of the line with the audit key, so the file cannot be
+extended by hand either (a line of three fields, from before the log had a chain per clinic, is chain 0's).
+A commit's lines are appended in one write, so two workers' lines never interleave, and the file is cut back
+to each chain's newest line once it passes MAX_BYTES."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ MAX_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class AnchorReading:
-    anchor: Anchor | None
+    anchors: dict[int, Anchor]  # chain -> its newest anchored entry
     problem: str = ""  # the file is there but something in it is not the anchor's own writing
+    present: bool = True  # False when there is no anchor file at all
 
 
 class AnchorFile:
@@ -30,53 +32,76 @@ class AnchorFile:
         self.path = path
         self._key = key
 
-    def _tag(self, seq: int, mac: str) -> str:
-        return hmac.new(self._key, f"anchor:{seq}:{mac}".encode("ascii"), hashlib.sha256).hexdigest()[:32]
+    def _tag(self, chain: int | None, seq: int, mac: str) -> str:
+        body = f"anchor:{seq}:{mac}" if chain is None else f"anchor:{chain}:{seq}:{mac}"
+        return hmac.new(self._key, body.encode("ascii"), hashlib.sha256).hexdigest()[:32]
 
-    def _line(self, seq: int, mac: str) -> str:
-        return f"{seq} {mac} {self._tag(seq, mac)}\n"
+    def _lines(self, newest: dict[int, tuple[int, str]]) -> bytes:
+        return "".join(
+            f"{chain} {seq} {mac} {self._tag(chain, seq, mac)}\n" for chain, (seq, mac) in sorted(newest.items())
+        ).encode("ascii")
 
-    def record(self, seq: int, mac: str) -> None:
-        """Append the newest entry's seal. Not fsynced: the database is, and an anchor a moment behind the
-        database after a power cut is harmless (the log ahead of its anchor is not a break)."""
+    def record(self, newest: dict[int, tuple[int, str]]) -> None:
+        """Append the newest seal of each chain the commit wrote to. Not fsynced: the database is, and an
+        anchor a moment behind the database after a power cut is harmless (a chain ahead of its anchor is
+        not a break)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, self._line(seq, mac).encode("ascii"))
+            os.write(fd, self._lines(newest))
             size = os.fstat(fd).st_size
         finally:
             os.close(fd)
         if size > MAX_BYTES:
-            self.reset(seq, mac)
+            reading = self.read()
+            if not reading.problem:
+                self.reset({c: (a.seq, a.mac) for c, a in reading.anchors.items()})
 
-    def reset(self, seq: int, mac: str) -> None:
-        """Replace the file by one line (after a restore, or when it grew): written beside it, then renamed."""
+    def reset(self, newest: dict[int, tuple[int, str]]) -> None:
+        """Replace the file by one line per chain (after a restore, or when it grew): written beside it, then
+        renamed."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_name(self.path.name + ".new")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, self._line(seq, mac).encode("ascii"))
+            os.write(fd, self._lines(newest))
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, self.path)
 
     def read(self) -> AnchorReading:
-        """The newest anchored entry, or why the file cannot be trusted."""
+        """Each chain's newest anchored entry, or why the file cannot be trusted."""
         try:
             text = self.path.read_text(encoding="ascii")
         except FileNotFoundError:
-            return AnchorReading(None)
+            return AnchorReading({}, present=False)
         except (OSError, UnicodeDecodeError) as e:
-            return AnchorReading(None, f"the anchor file {self.path} cannot be read ({e})")
-        newest: Anchor | None = None
+            return AnchorReading({}, f"the anchor file {self.path} cannot be read ({e})")
+        newest: dict[int, Anchor] = {}
         for n, line in enumerate(text.splitlines(), start=1):
             parts = line.split()
-            if len(parts) != 3 or not parts[0].isdigit():
-                return AnchorReading(None, f"line {n} of the anchor file {self.path} is not an anchor line")
-            seq, mac, tag = int(parts[0]), parts[1], parts[2]
-            if not hmac.compare_digest(self._tag(seq, mac), tag):
-                return AnchorReading(None, f"line {n} of the anchor file {self.path} was not written with the key")
-            if newest is None or seq > newest.seq:
-                newest = Anchor(seq, mac)
+            if len(parts) == 3:
+                parts = ["", *parts]
+            if len(parts) != 4 or not parts[1].isdigit() or not (parts[0] == "" or parts[0].isdigit()):
+                return AnchorReading({}, f"line {n} of the anchor file {self.path} is not an anchor line")
+            chain, seq, mac, tag = int(parts[0] or 0), int(parts[1]), parts[2], parts[3]
+            if not hmac.compare_digest(self._tag(chain if parts[0] else None, seq, mac), tag):
+                return AnchorReading({}, f"line {n} of the anchor file {self.path} was not written with the key")
+            if chain not in newest or seq > newest[chain].seq:
+                newest[chain] = Anchor(seq, mac)
         return AnchorReading(newest)
+
+
+def merged(readings: list[AnchorReading]) -> AnchorReading:
+    """Several servers' anchors as one: each chain's newest entry any of them recorded. A group's servers
+    each keep their own file (appends from several machines to one shared file could interleave)."""
+    problems = [r.problem for r in readings if r.problem]
+    if problems:
+        return AnchorReading({}, problems[0])
+    newest: dict[int, Anchor] = {}
+    for r in readings:
+        for chain, a in r.anchors.items():
+            if chain not in newest or a.seq > newest[chain].seq:
+                newest[chain] = a
+    return AnchorReading(newest, present=any(r.present for r in readings))

@@ -30,3 +30,7 @@ def count(conn: Connection) -> int:
 def first(conn: Connection) -> dict[str, Any] | None:
     row = conn.execute(select(clinic).order_by(clinic.c.id).limit(1)).first()
     return dict(row._mapping) if row else None
+
+
+def all_rows(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(select(clinic).order_by(clinic.c.id))]

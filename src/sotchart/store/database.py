@@ -56,13 +56,13 @@ class Database:
         """Commit on success, roll back on any error; every write of a use case goes in one of these. The
         audit entries it appends are sealed with the key, and once it has committed the newest seal is
         anchored outside the database."""
-        newest: list[Any] = []
+        newest: dict[int, tuple[int, str]] = {}
         with self._writers.turn() if self._writers is not None else nullcontext(), self.engine.begin() as conn:
             conn.info[audit.SEAL_KEY] = self.audit_key
             conn.info[audit.NEWEST] = newest
             yield conn
         if newest and self.audit_anchor is not None:
-            self.audit_anchor.record(int(newest[0]), str(newest[1]))
+            self.audit_anchor.record(newest)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -19,11 +19,7 @@ def install_guards(conn: Connection) -> None:
                 f"CREATE TRIGGER guard_{table}_no_delete BEFORE DELETE ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, 'clinical rows are never deleted: mark {table} entered-in-error'); END"
             )
-        for verb in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER guard_audit_no_{verb.lower()} BEFORE {verb} ON audit_event "
-                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-            )
+        install_audit_guards(conn)
         conn.exec_driver_sql(
             "CREATE TRIGGER guard_visit_signed BEFORE UPDATE ON visit WHEN "
             + _SIGNED_NOTE_CHANGED.replace("IS DISTINCT FROM", "IS NOT")
@@ -46,15 +42,35 @@ def install_guards(conn: Connection) -> None:
             f"CREATE TRIGGER guard_{table}_no_truncate BEFORE TRUNCATE ON {table} "
             "EXECUTE FUNCTION sotchart_refuse('clinical rows are never deleted')"
         )
-    conn.exec_driver_sql(
-        "CREATE TRIGGER guard_audit_append_only BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW "
-        "EXECUTE FUNCTION sotchart_refuse('the audit log is append-only')"
-    )
+    install_audit_guards(conn)
     conn.exec_driver_sql(
         "CREATE TRIGGER guard_visit_signed BEFORE UPDATE ON visit FOR EACH ROW WHEN ("
         + _SIGNED_NOTE_CHANGED
         + ") EXECUTE FUNCTION sotchart_refuse('a signed note never changes: record an amendment')"
     )
+
+
+def install_audit_guards(conn: Connection) -> None:
+    """The audit log only grows (on PostgreSQL, after install_guards has made sotchart_refuse)."""
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER guard_audit_no_{verb.lower()} BEFORE {verb} ON audit_event "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+            )
+        return
+    conn.exec_driver_sql(
+        "CREATE TRIGGER guard_audit_append_only BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW "
+        "EXECUTE FUNCTION sotchart_refuse('the audit log is append-only')"
+    )
+
+
+def remove_audit_guards(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS guard_audit_no_update")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS guard_audit_no_delete")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS guard_audit_append_only ON audit_event")
 
 
 def remove_guards(conn: Connection) -> None:

@@ -1,7 +1,7 @@
 """Practice analytics counted from the signed visits, for any span of days, and kept per clinic and calendar
 month in `outcome_month` so a dashboard over a million visits sums thousands of rows instead of scanning
-millions. A month is rebuilt whole when anything in it changed (signing bumps its `changes`); the
-counts are derived data, so a month's rows are replaced, never amended.
+millions. A month is rebuilt whole when anything in it changed (a signing inserts an `outcome_month_change`
+row); the counts are derived data, so a month's rows are replaced, never amended.
 
 Every count is a row (clinician, complaint, measure, key1, key2, n):
   visits / stops / emergencies   key1 = category ('' when none was confirmed)
@@ -27,6 +27,7 @@ from sotchart.domain.findings import NORMAL_VALUES
 from sotchart.store.tables import (
     episode,
     outcome_month,
+    outcome_month_change,
     outcome_month_state,
     visit,
     visit_finding,
@@ -289,15 +290,6 @@ def counts(conn: Connection, s: Scope, families: Iterable[str] = FAMILIES) -> It
 # --- keeping the months current -------------------------------------------------------------------
 
 
-def _upsert_changed(conn: Connection, clinic_id: int, month: str) -> None:
-    stmt = dialect_insert(conn)(outcome_month_state).values(clinic_id=clinic_id, month=month, changes=1, built=0)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["clinic_id", "month"], set_={"changes": outcome_month_state.c.changes + 1}
-        )
-    )
-
-
 def months_touched(conn: Connection, visit_id: int) -> set[str]:
     """The months whose counts a change to this visit moves: its own, its episode's start (episodes are
     counted by start), and the patient's next categorized visit (its transition starts from this one)."""
@@ -328,44 +320,58 @@ def months_touched(conn: Connection, visit_id: int) -> set[str]:
 
 
 def mark_changed(conn: Connection, clinic_id: int, months: Iterable[str]) -> None:
-    for m in sorted(set(months)):
-        _upsert_changed(conn, clinic_id, m)
+    rows = [{"clinic_id": clinic_id, "month": m} for m in sorted(set(months))]
+    if rows:
+        conn.execute(insert(outcome_month_change), rows)
 
 
 def stale_months(conn: Connection, clinic_id: int, months: list[str]) -> list[str]:
     """Of these months, the ones never counted or changed since they were."""
     if not months:
         return []
-    fresh = {
-        r.month
-        for r in conn.execute(
+    built = set(
+        conn.execute(
             select(outcome_month_state.c.month).where(
                 and_(
                     outcome_month_state.c.clinic_id == clinic_id,
                     outcome_month_state.c.month.in_(months),
-                    outcome_month_state.c.built == outcome_month_state.c.changes,
                     outcome_month_state.c.built_at.is_not(None),
                 )
             )
-        )
-    }
-    return [m for m in months if m not in fresh]
+        ).scalars()
+    )
+    changed = set(
+        conn.execute(
+            select(outcome_month_change.c.month)
+            .where(and_(outcome_month_change.c.clinic_id == clinic_id, outcome_month_change.c.month.in_(months)))
+            .distinct()
+        ).scalars()
+    )
+    return [m for m in months if m not in built or m in changed]
 
 
 def rebuild(conn: Connection, clinic_id: int, month: str, now: datetime) -> int:
     """Count the month again from the signed visits and replace its rows; returns the rows written."""
     conn.execute(
         dialect_insert(conn)(outcome_month_state)
-        .values(clinic_id=clinic_id, month=month, changes=0, built=-1)
+        .values(clinic_id=clinic_id, month=month, built_at=None)
         .on_conflict_do_nothing(index_elements=["clinic_id", "month"])
     )
     # The row lock (PostgreSQL) makes concurrent rebuilds of one month take turns; SQLite's write lock
-    # already does. `changes` read under the lock: a signing after this read leaves the month stale.
-    changes = conn.execute(
-        select(outcome_month_state.c.changes)
+    # already does. The changes are read before counting, so each of them is in the count; a signing not
+    # yet committed is not among them and leaves the month stale, to be counted by the next rebuild.
+    conn.execute(
+        select(outcome_month_state.c.month)
         .where(and_(outcome_month_state.c.clinic_id == clinic_id, outcome_month_state.c.month == month))
         .with_for_update()
-    ).scalar_one()
+    )
+    seen = list(
+        conn.execute(
+            select(outcome_month_change.c.id).where(
+                and_(outcome_month_change.c.clinic_id == clinic_id, outcome_month_change.c.month == month)
+            )
+        ).scalars()
+    )
     conn.execute(
         delete(outcome_month).where(and_(outcome_month.c.clinic_id == clinic_id, outcome_month.c.month == month))
     )
@@ -385,9 +391,11 @@ def rebuild(conn: Connection, clinic_id: int, month: str, now: datetime) -> int:
     ]
     if rows:
         conn.execute(insert(outcome_month), rows)
+    if seen:
+        conn.execute(delete(outcome_month_change).where(outcome_month_change.c.id.in_(seen)))
     conn.execute(
         update(outcome_month_state)
         .where(and_(outcome_month_state.c.clinic_id == clinic_id, outcome_month_state.c.month == month))
-        .values(built=changes, built_at=now)
+        .values(built_at=now)
     )
     return len(rows)

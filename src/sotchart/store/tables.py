@@ -295,15 +295,24 @@ outcome_month = Table(
     Index("ix_outcome_month_measure", "clinic_id", "measure", "month"),
 )
 
-# Whether a month's counts are current: signing bumps `changes`, a rebuild records the `changes` it saw.
+# A month's counts were built at `built_at` (no row: never counted).
 outcome_month_state = Table(
     "outcome_month_state",
     metadata,
     Column("clinic_id", Integer, ForeignKey("clinic.id"), primary_key=True),
     Column("month", String(7), primary_key=True),
-    Column("changes", Integer, nullable=False),
-    Column("built", Integer, nullable=False),
     Column("built_at", UtcDateTime, nullable=True),
+)
+
+# A change that moves a month's counts, one row per signing (inserted, never updated, so signings of one
+# clinic's month never wait on one another for a shared row); the rebuild that counts it removes it.
+outcome_month_change = Table(
+    "outcome_month_change",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Index("ix_outcome_month_change", "clinic_id", "month"),
 )
 
 # An examination of the patient at a visit by a second (third, ...) examiner, recorded blind to the
@@ -368,6 +377,8 @@ kiosk_session = Table(
 audit_event = Table(
     "audit_event",
     metadata,
+    # A chain per clinic (0: no clinic, and entries from before the split); seq counts within the chain.
+    Column("chain", Integer, primary_key=True, autoincrement=False, server_default="0"),
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),  # ISO text, hashed exactly as stored
     Column("clinic_id", Integer, nullable=True),
@@ -384,16 +395,16 @@ audit_event = Table(
     Column("hash", String(64), nullable=False),
     # The seal: HMAC-SHA256 with the audit key, which is kept outside the database (domain/audit.py).
     Column("mac", String(64), nullable=True),
-    Index("ix_audit_patient", "patient_id", "seq"),
+    Index("ix_audit_patient_at", "patient_id", "at"),
     Index("ix_audit_clinic_at", "clinic_id", "at"),
 )
 
-# The chain's newest entry, updated in the same transaction as every append: it serialises appends
-# and lets `audit verify` notice when the newest entries were cut off.
+# Each chain's newest entry, updated in the same transaction as every append: it serialises one clinic's
+# appends (not other clinics') and lets `audit verify` notice when the newest entries were cut off.
 audit_head = Table(
     "audit_head",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the chain
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("mac", String(64), nullable=True),
