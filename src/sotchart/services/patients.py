@@ -11,6 +11,7 @@ from sotchart.domain.errors import FieldProblem, InvalidInput, NotFound, StaleVe
 from sotchart.domain.patients import PatientDetails, age_on, check_alert, check_details, search_key
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
+from sotchart.services.questionnaires import Course, read_courses
 from sotchart.store import patients as patient_store
 from sotchart.store import visits as visit_store
 
@@ -68,6 +69,7 @@ class Chart:
     # Oldest first: each visit's pain, indicators before and after, and category, for the progress charts.
     progress: list[dict[str, Any]] = field(default_factory=list)
     goals: str = ""
+    outcomes: list[Course] = field(default_factory=list)  # read only for the chart page (with_outcomes)
 
 
 def _patient(row: dict[str, Any]) -> Patient:
@@ -219,8 +221,11 @@ def search_patients(app: App, actor: Actor, query: SearchQuery, limit: int = 50)
         return [_patient(r) for r in rows]
 
 
-def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = None) -> Chart:
-    """The chart: header, alerts, episodes and one page of visits. Every opening is audited."""
+def open_chart(
+    app: App, actor: Actor, patient_id: int, cursor: str | None = None, *, with_outcomes: bool = False
+) -> Chart:
+    """The chart: header, alerts, episodes and one page of visits, and for the chart page the
+    questionnaires' courses too. Every opening is audited."""
     before = _parse_cursor(cursor)
     with unit(app, actor, Action.PATIENT_READ, "patient", patient_id, read=True) as u:
         row = patient_store.get(u.conn, u.clinic_id(), patient_id)
@@ -247,6 +252,8 @@ def open_chart(app: App, actor: Actor, patient_id: int, cursor: str | None = Non
             goals=visit_store.care_plan_goals(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id),
         )
         u.audit("patient.read", "patient", patient_id, patient_id=patient_id)
+        if with_outcomes:
+            chart.outcomes = read_courses(u, patient_id)
         return chart
 
 

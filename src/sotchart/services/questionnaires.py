@@ -10,7 +10,7 @@ from sotchart.domain.errors import FieldProblem, InvalidInput, NotFound
 from sotchart.domain.questionnaires import instrument, nrs
 from sotchart.domain.questionnaires.base import Score
 from sotchart.domain.roles import Action
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import patients as patient_store
 from sotchart.store import questionnaires as q_store
 from sotchart.store import visits as visit_store
@@ -121,8 +121,14 @@ def courses(app: App, actor: Actor, patient_id: int) -> list[Course]:
     with unit(app, actor, Action.PATIENT_READ, "questionnaire", patient_id, read=True) as u:
         if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
             raise NotFound("No such patient in this clinic.")
-        rows = q_store.for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
-        u.audit("questionnaire.read", "patient", patient_id, patient_id=patient_id)
+        return read_courses(u, patient_id)
+
+
+def read_courses(u: Unit, patient_id: int) -> list[Course]:
+    """The patient's scores by instrument, read and audited inside the caller's unit (the chart page reads
+    them with the chart, in one transaction and one audit write)."""
+    rows = q_store.for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
+    u.audit("questionnaire.read", "patient", patient_id, patient_id=patient_id)
     by_code: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_code.setdefault(r["instrument"], []).append(r)

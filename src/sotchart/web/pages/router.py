@@ -14,7 +14,7 @@ from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
 from sotchart.reports import charts
-from sotchart.services import auth, patients, questionnaires, visits
+from sotchart.services import auth, patients, visits
 from sotchart.services.context import App, require
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
@@ -256,8 +256,9 @@ def chart(
     patient_id: RecordId,
     before: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    c = patients.open_chart(app, user.actor, patient_id, before)
-    if request.headers.get("hx-request") and before:
+    more = bool(request.headers.get("hx-request") and before)
+    c = patients.open_chart(app, user.actor, patient_id, before, with_outcomes=not more)
+    if more:
         return render(request, "_visit_rows.html", chart=c)
     return _chart_page(request, app, user, c)
 
@@ -272,7 +273,6 @@ def _chart_page(
     start_error: InvalidInput | None = None,
     start_form: dict[str, str] | None = None,
 ) -> Response:
-    outcomes = questionnaires.courses(app, user.actor, c.patient.id)
     return render(
         request,
         "chart.html",
@@ -281,8 +281,8 @@ def _chart_page(
         start_problems={pr.field: pr.message for pr in start_error.problems} if start_error else {},
         start_form=start_form or {},
         chart=c,
-        outcomes=outcomes,
-        charts=charts.progress(c.progress, outcomes),
+        outcomes=c.outcomes,
+        charts=charts.progress(c.progress, c.outcomes),
         alert_kinds=ALERT_KINDS,
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
@@ -309,7 +309,7 @@ def start_visit(request: Request, app: AppDep, user: PageUser, form: FormDep, pa
         return RedirectResponse(f"/visits/{e.visit_id}?opened=existing", status_code=303)
     except InvalidInput as e:
         # The chart again, with the options open, what was chosen kept, and what to fix beside its field.
-        c = patients.open_chart(app, user.actor, patient_id, None)
+        c = patients.open_chart(app, user.actor, patient_id, None, with_outcomes=True)
         return _chart_page(request, app, user, c, status_code=422, start_error=e, start_form=data)
     return RedirectResponse(f"/visits/{v.id}", status_code=303)
 
