@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots system-deps clean
+.PHONY: run test lint bench screenshots system-deps clean peer-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,11 @@ bench: $(STAMP) system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+# GNU Health 5.0 on trytond 7.0, in a virtualenv of its own, for `python -m bench peer` (bench/gnuhealth_peer.py).
+PEER_VENV := .peer-venv
+
+peer-venv:
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/python -m pip install --quiet 'gnuhealth>=5.0,<5.1' 'trytond>=7.0,<7.1' psycopg2-binary

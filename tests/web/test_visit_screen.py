@@ -120,6 +120,12 @@ def test_chart_timeline_shows_category_indicators_pain_and_the_trend(app: App) -
     assert page.select_one("#chart-pain title").text.startswith("Pain from 7 on")
     assert len(page.select("#chart-indicators g.pair")) == 2
     assert page.select_one("#chart-categories rect.cat-1 title").text.endswith("Category 1 right")
+    # The charts are kept between openings of the chart; a visit recorded since is drawn at once.
+    third = factories.visit(app, c, v.patient_id).id
+    charting.save_record(app, c.actor("clinician"), third, {"pain": 2}, None)
+    again = web.html(client.get(f"/patients/{v.patient_id}"))
+    assert " to 2 on " in again.select_one("#chart-pain title").text
+    assert len(again.select("#chart-pain circle")) == 3
 
 
 def test_secondary_diagnoses(app: App) -> None:

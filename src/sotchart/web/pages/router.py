@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
-from sotchart.reports import charts
 from sotchart.services import auth, patients, visits
 from sotchart.services.context import App, require
 from sotchart.web.deps import (
@@ -27,6 +26,7 @@ from sotchart.web.deps import (
     client_address,
     session_user,
 )
+from sotchart.web.pages import fragments
 from sotchart.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -282,7 +282,9 @@ def _chart_page(
         start_form=start_form or {},
         chart=c,
         outcomes=c.outcomes,
-        charts=charts.progress(c.progress, c.outcomes),
+        progress_charts=fragments.progress_charts(
+            c.progress, c.outcomes, c.goals, reload=app.settings.environment != "production"
+        ),
         alert_kinds=ALERT_KINDS,
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
