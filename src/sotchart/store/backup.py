@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select, text, tuple_
 
 from sotchart.store.database import Database
 from sotchart.store.tables import metadata
@@ -50,18 +51,19 @@ def sqlite_online_restore(backup_path: Path, target: Database) -> None:
 def copy_rows(src: Connection, dst: Connection, progress: Progress | None = None, batch: int = 5000) -> None:
     """Copy every table in foreign-key order; the destination is already migrated and empty."""
     for table in metadata.sorted_tables:
+        # Pages by the whole primary key: a table keyed by two columns (the audit log's chain and seq)
+        # has many rows for each value of the first.
         key = list(table.primary_key.columns)
-        offset_col = key[0]
-        last = None
+        last: tuple[Any, ...] | None = None
         while True:
-            q = select(table).order_by(offset_col).limit(batch)
+            q = select(table).order_by(*key).limit(batch)
             if last is not None:
-                q = q.where(offset_col > last)
+                q = q.where(tuple_(*key) > tuple_(*last))
             rows = [dict(r._mapping) for r in src.execute(q)]
             if not rows:
                 break
             dst.execute(insert(table), rows)
-            last = rows[-1][offset_col.name]
+            last = tuple(rows[-1][c.name] for c in key)
             if progress:
                 progress(table.name, len(rows))
 
