@@ -28,7 +28,7 @@ from tests.support import web
 # - sign: the token; the visit, its patient and the latest revision; the last signed visit (and its
 #   record); the signer; the signed revision, its findings, its care and the visit; the months whose
 #   outcome counts it moves; the signed versions; the alerts; the audit entry.
-BUDGET = {"start": 10, "save": 13, "sign": 21}
+BUDGET = {"start": 9, "save": 12, "sign": 19}
 
 
 @contextmanager

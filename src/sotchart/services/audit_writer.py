@@ -56,9 +56,7 @@ class AuditWriter:
                 batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
             try:
                 with self.db.transaction() as conn:
-                    for request in batch:
-                        for e in request.events:
-                            audit_store.append(conn, **e)
+                    audit_store.append_all(conn, [e for request in batch for e in request.events])
             except BaseException as err:
                 for request in batch:
                     request.error = err

@@ -169,8 +169,8 @@ class Unit:
 
     def append_audit(self) -> None:
         """Append the write unit's kept events, in the order they happened, inside its transaction."""
-        for event in self.to_append or ():
-            audit_store.append(self.conn, **event)
+        if self.to_append:
+            audit_store.append_all(self.conn, self.to_append)
         self.to_append = None
 
     def audit_shown(self, action: str, patient_ids: Iterable[int], detail: str = "") -> None:

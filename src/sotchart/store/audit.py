@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from sotchart.domain.audit import GENESIS, AuditEntry, Head, chain_of, entry_hash, entry_mac
 from sotchart.store.tables import audit_event, audit_head
@@ -15,6 +16,20 @@ from sotchart.store.types import dialect_insert
 # newest (seq, seal) for the anchor written after the commit.
 SEAL_KEY = "sotchart_audit_key"
 NEWEST = "sotchart_audit_newest"
+
+
+# Built once: appending is on the path of every write, and building a statement costs more than running it.
+_HEAD = (
+    select(audit_head.c.seq, audit_head.c.hash, audit_head.c.mac)
+    .where(audit_head.c.id == bindparam("chain"))
+    .with_for_update()
+)
+_INSERT = insert(audit_event)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == bindparam("chain"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), mac=bindparam("new_mac"))
+)
 
 
 def append(
@@ -31,45 +46,73 @@ def append(
     outcome: str,
     address: str,
     detail: str = "",
-) -> int:
+) -> None:
     """Append one event inside the caller's transaction, so the event and the change commit together."""
-    chain = chain_of(clinic_id)
-    head = _lock_head(conn, chain)
-    prev_seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
-    prev_mac = (head[2] if head else None) or GENESIS
-    fields: dict[str, object] = {
-        "seq": prev_seq + 1,
-        "at": at.isoformat(timespec="microseconds"),
-        "clinic_id": clinic_id,
-        "actor_id": actor_id,
-        "actor_label": actor_label[:254],
-        "action": action,
-        "record_type": record_type,
-        "record_id": record_id[:40],
-        "patient_id": patient_id,
-        "outcome": outcome,
-        "address": address[:64],
-        "detail": detail[:500],
-    }
-    digest = entry_hash(prev_hash, fields)
+    append_all(
+        conn,
+        [
+            {
+                "at": at,
+                "clinic_id": clinic_id,
+                "actor_id": actor_id,
+                "actor_label": actor_label,
+                "action": action,
+                "record_type": record_type,
+                "record_id": record_id,
+                "patient_id": patient_id,
+                "outcome": outcome,
+                "address": address,
+                "detail": detail,
+            }
+        ],
+    )
+
+
+def append_all(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
+    """Append events (audit_writer.event's dicts) in their order, inside the caller's transaction: each
+    chain's head is taken once, its entries inserted together, and the head moved once."""
+    by_chain: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        by_chain.setdefault(chain_of(e["clinic_id"]), []).append(e)
     key = conn.info.get(SEAL_KEY)
-    mac = entry_mac(key, prev_mac, digest) if key else None
-    conn.execute(insert(audit_event).values(**fields, chain=chain, prev_hash=prev_hash, hash=digest, mac=mac))
-    conn.execute(update(audit_head).where(audit_head.c.id == chain).values(seq=prev_seq + 1, hash=digest, mac=mac))
     newest = conn.info.get(NEWEST)
-    if newest is not None and mac is not None:
-        newest[chain] = (prev_seq + 1, mac)
-    return prev_seq + 1
+    for chain, chained in by_chain.items():
+        head = _lock_head(conn, chain)
+        seq, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
+        prev_mac = (head[2] if head else None) or GENESIS
+        mac: str | None = None
+        rows = []
+        for e in chained:
+            seq += 1
+            fields: dict[str, object] = {
+                "seq": seq,
+                "at": e["at"].isoformat(timespec="microseconds"),
+                "clinic_id": e["clinic_id"],
+                "actor_id": e["actor_id"],
+                "actor_label": e["actor_label"][:254],
+                "action": e["action"],
+                "record_type": e["record_type"],
+                "record_id": e["record_id"][:40],
+                "patient_id": e["patient_id"],
+                "outcome": e["outcome"],
+                "address": e["address"][:64],
+                "detail": e.get("detail", "")[:500],
+            }
+            digest = entry_hash(prev_hash, fields)
+            mac = entry_mac(key, prev_mac, digest) if key else None
+            rows.append({**fields, "chain": chain, "prev_hash": prev_hash, "hash": digest, "mac": mac})
+            prev_hash, prev_mac = digest, mac or prev_mac
+        conn.execute(_INSERT, rows)
+        conn.execute(_MOVE_HEAD, {"chain": chain, "new_seq": seq, "new_hash": prev_hash, "new_mac": mac})
+        if newest is not None and mac is not None:
+            newest[chain] = (seq, mac)
 
 
 def _lock_head(conn: Connection, chain: int) -> tuple[int, str, str | None] | None:
     """The chain's head, held until the commit (None for a chain's first entry, whose head row is made
     here). On PostgreSQL the row lock makes one clinic's appenders take turns while other clinics' go on;
     SQLite's BEGIN IMMEDIATE has already serialised every writer."""
-    query = (
-        select(audit_head.c.seq, audit_head.c.hash, audit_head.c.mac).where(audit_head.c.id == chain).with_for_update()
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_HEAD, {"chain": chain}).first()
     if row is not None and row[0] > 0:
         return (row[0], row[1], row[2])
     if row is None:
@@ -77,7 +120,7 @@ def _lock_head(conn: Connection, chain: int) -> tuple[int, str, str | None] | No
         conn.execute(made.on_conflict_do_nothing(index_elements=["id"]))
         if conn.dialect.name == "postgresql":
             # Two first appenders of a new chain: the loser of the insert waits here for the winner's head.
-            row = conn.execute(query).first()
+            row = conn.execute(_HEAD, {"chain": chain}).first()
             if row is not None and row[0] > 0:
                 return (row[0], row[1], row[2])
     return None

@@ -6,20 +6,24 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, bindparam, insert, select
 
 from sotchart.domain.findings import identity_key
 from sotchart.store import versioned
 from sotchart.store.tables import visit, visit_finding, visit_revision, visit_treatment
 
+# Built once: these run at every save and signature.
+_LATEST = (
+    select(visit_revision)
+    .where(visit_revision.c.visit_id == bindparam("visit_id"))
+    .order_by(visit_revision.c.revision.desc())
+    .limit(1)
+)
+_ADD = insert(visit_revision)
+
 
 def latest(conn: Connection, visit_id: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        select(visit_revision)
-        .where(visit_revision.c.visit_id == visit_id)
-        .order_by(visit_revision.c.revision.desc())
-        .limit(1)
-    ).first()
+    row = conn.execute(_LATEST, {"visit_id": visit_id}).first()
     return _revision(row) if row else None
 
 
@@ -95,16 +99,17 @@ def add(
     now: datetime,
 ) -> None:
     conn.execute(
-        insert(visit_revision).values(
-            visit_id=visit_id,
-            revision=revision,
-            document=orjson.dumps(document).decode(),
-            assessment=orjson.dumps(assessment).decode(),
-            kind=kind,
-            reason=reason,
-            created_at=now,
-            created_by=actor_id,
-        )
+        _ADD,
+        {
+            "visit_id": visit_id,
+            "revision": revision,
+            "document": orjson.dumps(document).decode(),
+            "assessment": orjson.dumps(assessment).decode(),
+            "kind": kind,
+            "reason": reason,
+            "created_at": now,
+            "created_by": actor_id,
+        },
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, literal, or_, select, update
 
 from sotchart.domain.charting import BLOCKING_ACTIONS
 from sotchart.domain.findings import NORMAL_VALUES
@@ -290,29 +290,38 @@ def counts(conn: Connection, s: Scope, families: Iterable[str] = FAMILIES) -> It
 # --- keeping the months current -------------------------------------------------------------------
 
 
+_VISIT_MONTHS = (
+    select(visit.c.patient_id, visit.c.visit_date, visit.c.id, episode.c.start_date)
+    .select_from(visit.outerjoin(episode, episode.c.id == visit.c.episode_id))
+    .where(visit.c.id == bindparam("visit_id"))
+)
+_FOLLOWING = (
+    select(visit.c.visit_date)
+    .where(
+        and_(
+            visit.c.patient_id == bindparam("patient_id"),
+            visit.c.status.in_(SIGNED),
+            visit.c.category.is_not(None),
+            or_(
+                visit.c.visit_date > bindparam("visit_date"),
+                and_(visit.c.visit_date == bindparam("visit_date"), visit.c.id > bindparam("visit_id")),
+            ),
+        )
+    )
+    .order_by(visit.c.visit_date, visit.c.id)
+    .limit(1)
+)
+
+
 def months_touched(conn: Connection, visit_id: int) -> set[str]:
     """The months whose counts a change to this visit moves: its own, its episode's start (episodes are
     counted by start), and the patient's next categorized visit (its transition starts from this one)."""
-    v = conn.execute(
-        select(visit.c.patient_id, visit.c.visit_date, visit.c.id, episode.c.start_date)
-        .select_from(visit.outerjoin(episode, episode.c.id == visit.c.episode_id))
-        .where(visit.c.id == visit_id)
-    ).one()
+    v = conn.execute(_VISIT_MONTHS, {"visit_id": visit_id}).one()
     months = {month_of(v.visit_date)}
     if v.start_date is not None:
         months.add(month_of(v.start_date))
     following = conn.execute(
-        select(visit.c.visit_date)
-        .where(
-            and_(
-                visit.c.patient_id == v.patient_id,
-                visit.c.status.in_(SIGNED),
-                visit.c.category.is_not(None),
-                or_(visit.c.visit_date > v.visit_date, and_(visit.c.visit_date == v.visit_date, visit.c.id > v.id)),
-            )
-        )
-        .order_by(visit.c.visit_date, visit.c.id)
-        .limit(1)
+        _FOLLOWING, {"patient_id": v.patient_id, "visit_date": v.visit_date, "visit_id": v.id}
     ).scalar()
     if following is not None:
         months.add(month_of(following))
