@@ -173,6 +173,10 @@ def test_an_edited_or_missing_anchor_is_reported(fresh_app: App) -> None:
         f.write(f"999999 {'0' * 64} {'0' * 32}\n")
     bad = cli.run(fresh_app, "audit", "verify")
     assert bad.returncode == 1 and "was not written with the key" in bad.stderr, bad.stderr
+    assert "broken at its anchor" in bad.stderr
+    # Another server's anchor that is not there is a mistake in the command, not a break in the log.
+    wrong = cli.run(fresh_app, "audit", "verify", "--anchor", str(anchor) + ".elsewhere")
+    assert wrong.returncode == 2 and "No anchor file at" in wrong.stderr and "Traceback" not in wrong.stderr
     anchor.unlink()
     gone = cli.run(fresh_app, "audit", "verify")
     assert gone.returncode == 1 and "anchor file" in gone.stderr and "missing" in gone.stderr, gone.stderr

@@ -89,7 +89,8 @@ class ChainBreak:
     chain: int = SHARED_CHAIN
 
     def where(self) -> str:
-        return f"entry {self.seq} of {chain_name(self.chain)}"
+        """Where the break is, as a message names it (seq 0: the anchor itself, before any entry)."""
+        return f"entry {self.seq} of {chain_name(self.chain)}" if self.seq else "its anchor"
 
 
 @dataclass(frozen=True)

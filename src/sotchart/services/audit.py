@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sotchart.domain.audit import AuditEntry, ChainBreak, verify_chains
+from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import audit as audit_store
@@ -16,6 +17,13 @@ def verify(app: App, actor: Actor, other_anchors: Sequence[Path] = ()) -> tuple[
     """The first break in any chain (or None) and the number of entries checked: each chain's hash chain,
     its seals with the key, its checkpoint in the database and its line in the anchor outside it (this
     server's, with the other servers' of a group when given)."""
+    missing = [p for p in other_anchors if not p.is_file()]
+    if missing:
+        raise InvalidInput(
+            f"No anchor file at {missing[0]}. Give the path of another server's anchor file "
+            "(its SOTCHART_AUDIT_ANCHOR_FILE, copied here). Nothing was checked.",
+            [FieldProblem("anchor", "Not a file.")],
+        )
     reading = _anchors(app, other_anchors)
     with unit(app, actor, Action.AUDIT_READ, "audit", read=True) as u:
         heads = audit_store.heads(u.conn)
@@ -55,9 +63,6 @@ def _anchors(app: App, others: Sequence[Path]) -> AnchorReading | None:
     own = app.db.audit_anchor
     if own is None:
         return None
-    missing = [p for p in others if not p.is_file()]
-    if missing:
-        return AnchorReading({}, f"the anchor file {missing[0]} given to check against is not there")
     return merged([own.read(), *(AnchorFile(p, app.db.audit_key or b"").read() for p in others)])
 
 
