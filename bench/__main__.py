@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import analytics, chart_and_search, evaluate, fhir_export, load, visit_actions
+from bench import analytics, chart_and_search, evaluate, fhir_export, load, peer, visit_actions
 
 
 def main() -> None:
@@ -16,6 +16,7 @@ def main() -> None:
         ("analytics", analytics),
         ("export", fhir_export),
         ("load", load),
+        ("peer", peer),
     ):
         if not chosen or name in chosen:
             module.main()
