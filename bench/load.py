@@ -284,12 +284,17 @@ def run_backend(name: str, url: str, data_dir: Path, seconds: float) -> None:
 
 
 def _print_server_errors(log: Path) -> None:
-    """A 500 is a defect: show the first traceback the server logged, so the figure comes with its cause."""
-    text = log.read_text(errors="replace")
-    at = text.find("Traceback")
-    if at >= 0:
-        print("the server logged an error; the first one:")
-        print("\n".join(text[at:].splitlines()[:40]))
+    """A 500 is a defect: show the first traceback the server logged, so the figure comes with its cause
+    (its end: the exception and the frames just above it, not the middleware stack it came through)."""
+    lines = log.read_text(errors="replace").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Traceback")), None)
+    if start is None:
+        return
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith(("INFO", "WARNING", "ERROR"))), len(lines)
+    )
+    print("the server logged an error; the end of the first one:")
+    print("\n".join(lines[start:end][-30:]))
 
 
 def _worker_rss(server: ServerProcess) -> list[float]:

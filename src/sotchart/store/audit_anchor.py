@@ -9,9 +9,13 @@ to each chain's newest line once it passes MAX_BYTES."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,22 +50,30 @@ class AnchorFile:
         anchor a moment behind the database after a power cut is harmless (a chain ahead of its anchor is
         not a break)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, self._lines(newest))
-            size = os.fstat(fd).st_size
-        finally:
-            os.close(fd)
+        with self._locked(fcntl.LOCK_SH):  # appends go side by side; a cut-back waits for them
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, self._lines(newest))
+                size = os.fstat(fd).st_size
+            finally:
+                os.close(fd)
         if size > MAX_BYTES:
-            reading = self.read()
-            if not reading.problem:
-                self.reset({c: (a.seq, a.mac) for c, a in reading.anchors.items()})
+            with self._locked(fcntl.LOCK_EX):
+                # Another writer may have cut it back while this one waited.
+                if self.path.stat().st_size > MAX_BYTES:
+                    reading = self.read()
+                    if not reading.problem:
+                        self._replace({c: (a.seq, a.mac) for c, a in reading.anchors.items()})
 
     def reset(self, newest: dict[int, tuple[int, str]]) -> None:
-        """Replace the file by one line per chain (after a restore, or when it grew): written beside it, then
-        renamed."""
+        """Replace the file by one line per chain (after a restore)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".new")
+        with self._locked(fcntl.LOCK_EX):
+            self._replace(newest)
+
+    def _replace(self, newest: dict[int, tuple[int, str]]) -> None:
+        """Written beside the file under a name of this writer's own, then renamed over it."""
+        tmp = self.path.with_name(f"{self.path.name}.new-{os.getpid()}-{threading.get_ident()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, self._lines(newest))
@@ -69,6 +81,17 @@ class AnchorFile:
         finally:
             os.close(fd)
         os.replace(tmp, self.path)
+
+    @contextmanager
+    def _locked(self, how: int) -> Iterator[None]:
+        """Shared for appending, exclusive for cutting the file back: a line appended between a cut-back's
+        read and its rename would be lost (every process and thread has its own lock on the lock file)."""
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, how)
+            yield
+        finally:
+            os.close(fd)  # closing lets the lock go
 
     def read(self) -> AnchorReading:
         """Each chain's newest anchored entry, or why the file cannot be trusted."""

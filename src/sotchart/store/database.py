@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -17,6 +18,8 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sotchart.domain.errors import StorageUnavailable
 from sotchart.store import audit
 from sotchart.store.audit_anchor import AnchorFile
+
+log = logging.getLogger("sotchart.audit")
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -62,7 +65,12 @@ class Database:
             conn.info[audit.NEWEST] = newest
             yield conn
         if newest and self.audit_anchor is not None:
-            self.audit_anchor.record(newest)
+            try:
+                self.audit_anchor.record(newest)
+            except OSError as e:
+                # The change is committed: answering it as failed would have the client send it again. The
+                # anchor stays behind (verify reports it if it lacks a chain); the log says why, loudly.
+                log.error("the audit anchor %s could not be written after a commit: %s", self.audit_anchor.path, e)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
