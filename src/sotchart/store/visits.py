@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 
 from sotchart.store import versioned
 from sotchart.store.tables import app_user, episode, visit, visit_revision
@@ -87,21 +87,34 @@ def _timeline_columns() -> list[Any]:
     ]
 
 
+_PATIENT = and_(visit.c.patient_id == bindparam("patient_id"), visit.c.clinic_id == bindparam("clinic_id"))
+
+
+def _page(*conds: Any) -> Any:
+    return (
+        select(*_timeline_columns(), visit.c.version)
+        .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
+        .where(and_(_PATIENT, *conds))
+        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_FIRST_PAGE = _page()
+_PAGE_BEFORE = _page(
+    (visit.c.visit_date < bindparam("before_date"))
+    | and_(visit.c.visit_date == bindparam("before_date"), visit.c.id < bindparam("before_id"))
+)
+
+
 def page_for_patient(
     conn: Connection, *, clinic_id: int, patient_id: int, limit: int, before: tuple[date, int] | None = None
 ) -> list[dict[str, Any]]:
     """Newest first, keyset-paged on (visit_date, id), so page 20 costs what page 1 does."""
-    conds = [visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id]
+    params: dict[str, Any] = {"patient_id": patient_id, "clinic_id": clinic_id, "limit": limit}
     if before:
-        d, vid = before
-        conds.append((visit.c.visit_date < d) | and_(visit.c.visit_date == d, visit.c.id < vid))
-    rows = conn.execute(
-        select(*_timeline_columns(), visit.c.version)
-        .outerjoin(app_user, app_user.c.id == visit.c.clinician_id)
-        .where(and_(*conds))
-        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
-        .limit(limit)
-    ).all()
+        params["before_date"], params["before_id"] = before
+    rows = conn.execute(_PAGE_BEFORE if before else _FIRST_PAGE, params).all()
     return [dict(r._mapping) for r in rows]
 
 
@@ -116,15 +129,17 @@ def notes_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> l
     return [dict(r._mapping) for r in rows]
 
 
+# Built once: the chart page runs these at every opening.
+_SUMMARY = select(
+    func.count(),
+    func.min(visit.c.visit_date),
+    func.max(visit.c.visit_date),
+    func.sum((visit.c.status == "draft").cast(type_=visit.c.version.type)),
+).where(_PATIENT)
+
+
 def summary_for_patient(conn: Connection, *, clinic_id: int, patient_id: int) -> dict[str, Any]:
-    row = conn.execute(
-        select(
-            func.count(),
-            func.min(visit.c.visit_date),
-            func.max(visit.c.visit_date),
-            func.sum((visit.c.status == "draft").cast(type_=visit.c.version.type)),
-        ).where(and_(visit.c.patient_id == patient_id, visit.c.clinic_id == clinic_id))
-    ).one()
+    row = conn.execute(_SUMMARY, {"patient_id": patient_id, "clinic_id": clinic_id}).one()
     return {"count": int(row[0]), "first": row[1], "last": row[2], "unsigned": int(row[3] or 0)}
 
 
@@ -173,49 +188,52 @@ def get_episode(conn: Connection, clinic_id: int, episode_id: int) -> dict[str, 
     return dict(row._mapping) if row else None
 
 
+_PROGRESS = (
+    select(
+        visit.c.visit_date,
+        visit.c.status,
+        visit.c.pain,
+        visit.c.indicators_pre,
+        visit.c.indicators_post,
+        visit.c.category,
+        visit.c.category_side,
+    )
+    .where(
+        and_(
+            _PATIENT,
+            visit.c.status != "entered-in-error",
+            or_(visit.c.pain.is_not(None), visit.c.revision > 0),
+        )
+    )
+    .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def progress_series(conn: Connection, *, clinic_id: int, patient_id: int, limit: int = 60) -> list[dict[str, Any]]:
     """The latest visits' pain, indicators before and after, and category, oldest first, for the charts."""
-    rows = conn.execute(
-        select(
-            visit.c.visit_date,
-            visit.c.status,
-            visit.c.pain,
-            visit.c.indicators_pre,
-            visit.c.indicators_post,
-            visit.c.category,
-            visit.c.category_side,
-        )
-        .where(
-            and_(
-                visit.c.patient_id == patient_id,
-                visit.c.clinic_id == clinic_id,
-                visit.c.status != "entered-in-error",
-                or_(visit.c.pain.is_not(None), visit.c.revision > 0),
-            )
-        )
-        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
-        .limit(limit)
-    ).all()
+    rows = conn.execute(_PROGRESS, {"patient_id": patient_id, "clinic_id": clinic_id, "limit": limit}).all()
     return [dict(r._mapping) for r in reversed(rows)]
+
+
+_PLANS = (
+    select(visit_revision.c.document)
+    .join(visit, and_(visit.c.id == visit_revision.c.visit_id, visit.c.revision == visit_revision.c.revision))
+    .where(
+        and_(
+            _PATIENT,
+            visit.c.status.in_(("signed", "amended")),
+            visit.c.kind.in_(("new-patient", "re-examination")),
+        )
+    )
+    .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
+    .limit(3)
+)
 
 
 def care_plan_goals(conn: Connection, *, clinic_id: int, patient_id: int) -> str:
     """The goals of the latest care plan signed for the patient (at an initial visit or a re-examination)."""
-    rows = conn.execute(
-        select(visit_revision.c.document)
-        .join(visit, and_(visit.c.id == visit_revision.c.visit_id, visit.c.revision == visit_revision.c.revision))
-        .where(
-            and_(
-                visit.c.patient_id == patient_id,
-                visit.c.clinic_id == clinic_id,
-                visit.c.status.in_(("signed", "amended")),
-                visit.c.kind.in_(("new-patient", "re-examination")),
-            )
-        )
-        .order_by(visit.c.visit_date.desc(), visit.c.id.desc())
-        .limit(3)
-    )
-    for (document,) in rows:
+    for (document,) in conn.execute(_PLANS, {"patient_id": patient_id, "clinic_id": clinic_id}):
         goals = str((json.loads(document).get("intake") or {}).get("plan.goals") or "").strip()
         if goals:
             return goals
