@@ -100,6 +100,7 @@ def test_backup_never_overwrites(fresh_app: App, tmp_path: Path) -> None:
     factories.clinic_with_staff(fresh_app)
     dest = tmp_path / "once.backup"
     backup.backup(fresh_app, Actor.console(), dest)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("once")] == ["once.backup"]  # nothing beside it
     r = cli.run(fresh_app, "backup", str(dest))
     assert r.returncode == 1 and "already exists" in r.stderr
 

@@ -52,7 +52,15 @@ def _verify_copy(path: Path, key: bytes | None) -> tuple[dict[str, int], int]:
     finally:
         copy.dispose()
     if brk:
-        raise InvalidInput(f"The backup's audit log is broken at {brk.where()}: {brk.reason}. Nothing was changed.")
+        hint = (
+            " If the backup is sound, it was sealed with another key: give this installation the "
+            "SOTCHART_SECRET_KEY of the one that made it."
+            if "seal" in brk.reason
+            else ""
+        )
+        raise InvalidInput(
+            f"The backup's audit log is broken at {brk.where()}: {brk.reason}. Nothing was changed.{hint}"
+        )
     return counts, sum(len(es) for es in entries.values())
 
 
@@ -84,6 +92,7 @@ def backup(app: App, actor: Actor, dest: Path, progress: Progress | None = None)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.writer").unlink(missing_ok=True)  # the copy's own writer lock, used by this process alone
     return BackupReport(dest, counts, n_audit)
 
 
