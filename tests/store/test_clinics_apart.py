@@ -54,7 +54,7 @@ def test_each_clinics_entries_go_to_its_own_chain(fresh_app: App) -> None:
         patients.open_chart(fresh_app, c.actor("clinician"), p.id)
     with fresh_app.db.read() as conn:
         heads = audit_store.heads(conn)
-        by_chain = {ch: list(audit_store.iter_entries(conn, ch)) for ch in audit_store.chains(conn)}
+        by_chain = {ch: list(audit_store.iter_entries(conn, ch)) for ch in audit_store.chains(conn, heads)}
     assert set(heads) == {0, one.id, two.id}
     assert {e.clinic_id for e in by_chain[one.id]} == {one.id} and {e.clinic_id for e in by_chain[two.id]} == {two.id}
     assert [e.seq for e in by_chain[one.id]] == list(range(1, len(by_chain[one.id]) + 1))
@@ -74,7 +74,7 @@ def test_a_clinics_writer_does_not_wait_for_another_clinics(fresh_app: App) -> N
     def clinic_one_signing() -> None:
         try:
             with fresh_app.db.transaction() as conn:
-                audit_store.append(conn, **_entry(fresh_app, one.id))  # type: ignore[arg-type]
+                audit_store.append_all(conn, [_entry(fresh_app, one.id)])
                 rollups.mark_changed(conn, one.id, [month])
                 holding.set()
                 release.wait(10)
@@ -91,7 +91,7 @@ def test_a_clinics_writer_does_not_wait_for_another_clinics(fresh_app: App) -> N
     with fresh_app.db.transaction() as conn:
         if not fresh_app.db.is_sqlite:
             conn.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting at all would fail, not hang
-        audit_store.append(conn, **_entry(fresh_app, two.id))  # type: ignore[arg-type]
+        audit_store.append_all(conn, [_entry(fresh_app, two.id)])
         rollups.mark_changed(conn, two.id, [month])
         rollups.mark_changed(conn, one.id, [month])  # the same clinic and month as the open transaction
     waited = time.monotonic() - started

@@ -117,22 +117,27 @@ def behind_a_proxy(request: pytest.FixtureRequest, app: App, tmp_path: Path) -> 
     proc = subprocess.Popen(PROXIES[kind](folder, server.port, tls, plain), stdout=log, stderr=log)
     url = f"https://127.0.0.1:{tls}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/healthz", verify=False, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (folder / "stderr.log").read_text()
-            assert time.monotonic() < deadline, f"{kind} did not answer in 30 s"
-            time.sleep(0.2)
+        wait_for_proxy(url, proc, kind, folder / "stderr.log")
         yield url, f"http://127.0.0.1:{plain}", server.url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
         server.stop()
+
+
+def wait_for_proxy(url: str, proc: subprocess.Popen[bytes], kind: str, log: Path) -> None:
+    """Until the proxy answers its own /healthz through TLS (30 s at most), failing with its log if it exits."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(url + "/healthz", verify=False, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"{kind} did not answer in 30 s"
+        time.sleep(0.2)
 
 
 def _from(address: str, base: str) -> httpx.Client:

@@ -27,7 +27,7 @@ from tests import factories
 from tests.store.test_rollups import FAMILIES
 from tests.support import cli
 from tests.support.server import ServerProcess, free_port
-from tests.web.test_behind_a_proxy import _certificate, _program, _sign_in, deploy_config
+from tests.web.test_behind_a_proxy import _certificate, _program, _sign_in, deploy_config, wait_for_proxy
 
 PATIENTS = 20
 DAYS_BACK = 40  # the visits are late notes of a past month, so the analytics count them from its rollups
@@ -43,19 +43,6 @@ def _haproxy(folder: Path, ports: tuple[int, int], tls: int, plain: int, log: IO
     )
     conf = deploy_config("haproxy-group.cfg", replacements, folder / "haproxy.cfg")
     return subprocess.Popen([_program("haproxy"), "-db", "-f", str(conf)], stdout=log, stderr=log)
-
-
-def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/healthz", verify=False, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, "haproxy exited"
-        assert time.monotonic() < deadline, "haproxy did not answer in 30 s"
-        time.sleep(0.2)
 
 
 def _still_signed_in(browser: httpx.Client) -> None:
@@ -89,7 +76,7 @@ def test_a_server_killed_in_the_middle_of_a_load_loses_nothing(fresh_app: App, t
     proxy = _haproxy(tmp_path, ports, tls, plain, proxy_log)
     url = f"https://127.0.0.1:{tls}"
     try:
-        _wait_for(url, proxy)
+        wait_for_proxy(url, proxy, "haproxy", tmp_path / "haproxy.log")
         browser = httpx.Client(base_url=url, verify=False, timeout=10)
         assert _sign_in(browser, staff.emails["clinician"], factories.PASSWORD).status_code == 303
         _still_signed_in(browser)

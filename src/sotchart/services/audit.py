@@ -52,7 +52,7 @@ def verify(app: App, actor: Actor, other_anchors: Sequence[Path] = ()) -> tuple[
                 yield e
 
         result = verify_chains(
-            ((c, counted(c), heads.get(c)) for c in audit_store.chains(u.conn)),
+            ((c, counted(c), heads.get(c)) for c in audit_store.chains(u.conn, heads)),
             key=app.db.audit_key,
             anchors=reading.anchors if reading is not None and reading.present else None,
         )

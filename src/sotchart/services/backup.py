@@ -44,7 +44,7 @@ def _verify_copy(path: Path, key: bytes | None) -> tuple[dict[str, int], int]:
             )
         with copy.engine.connect() as conn:
             heads = audit_store.heads(conn)
-            entries = {c: list(audit_store.iter_entries(conn, c)) for c in audit_store.chains(conn)}
+            entries = {c: list(audit_store.iter_entries(conn, c)) for c in audit_store.chains(conn, heads)}
             brk: ChainBreak | None = verify_chains(
                 ((c, iter(es), heads.get(c)) for c, es in entries.items()), key=key, newest_sealed=True
             )

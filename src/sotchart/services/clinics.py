@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action, Role
 from sotchart.services import passwords, users
-from sotchart.services.context import Actor, App, before_actor, unit
+from sotchart.services.context import Actor, App, Unit, before_actor, unit
 from sotchart.store import clinics as clinic_store
 
 
@@ -20,9 +20,7 @@ class Clinic:
 def create_clinic(app: App, actor: Actor, name: str) -> Clinic:
     name = _clinic_name(name)
     with unit(app, actor, Action.USER_MANAGE, "clinic") as u:
-        cid = clinic_store.create(u.conn, name=name, now=u.now)
-        u.audit("clinic.create", "clinic", cid)
-    return Clinic(cid, name)
+        return _create_in(u, name)
 
 
 def create_clinic_with_owner(
@@ -34,10 +32,15 @@ def create_clinic_with_owner(
     users.check_new_account(email, display_name, "owner", password)
     pw_hash = passwords.hash_password(password)
     with unit(app, Actor.console(), Action.USER_MANAGE, "clinic") as u:
-        cid = clinic_store.create(u.conn, name=name, now=u.now)
-        u.audit("clinic.create", "clinic", cid)
-        owner = users.create_in(u, cid, email, display_name, "owner", pw_hash)
-    return Clinic(cid, name), owner
+        clinic = _create_in(u, name)
+        owner = users.create_in(u, clinic.id, email, display_name, "owner", pw_hash)
+    return clinic, owner
+
+
+def _create_in(u: Unit, name: str) -> Clinic:
+    cid = clinic_store.create(u.conn, name=name, now=u.now)
+    u.audit("clinic.create", "clinic", cid)
+    return Clinic(cid, name)
 
 
 def _clinic_name(name: str) -> str:

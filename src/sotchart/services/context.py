@@ -164,7 +164,7 @@ class Unit:
         elif self.to_append is not None:
             self.to_append.append(event)
         else:
-            audit_store.append(self.conn, **event)
+            audit_store.append_all(self.conn, [event])
         self._events += 1
 
     def append_audit(self) -> None:

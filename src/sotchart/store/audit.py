@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
@@ -30,42 +29,6 @@ _MOVE_HEAD = (
     .where(audit_head.c.id == bindparam("chain"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), mac=bindparam("new_mac"))
 )
-
-
-def append(
-    conn: Connection,
-    *,
-    at: datetime,
-    clinic_id: int | None,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    record_type: str,
-    record_id: str,
-    patient_id: int | None,
-    outcome: str,
-    address: str,
-    detail: str = "",
-) -> None:
-    """Append one event inside the caller's transaction, so the event and the change commit together."""
-    append_all(
-        conn,
-        [
-            {
-                "at": at,
-                "clinic_id": clinic_id,
-                "actor_id": actor_id,
-                "actor_label": actor_label,
-                "action": action,
-                "record_type": record_type,
-                "record_id": record_id,
-                "patient_id": patient_id,
-                "outcome": outcome,
-                "address": address,
-                "detail": detail,
-            }
-        ],
-    )
 
 
 def append_all(conn: Connection, events: Iterable[dict[str, Any]]) -> None:
@@ -132,16 +95,16 @@ def heads(conn: Connection) -> dict[int, Head]:
     return {r.id: Head(r.seq, r.hash, r.mac) for r in rows if r.seq > 0}
 
 
-def chains(conn: Connection) -> list[int]:
-    """Every chain that has entries or a checkpoint."""
+def chains(conn: Connection, known: dict[int, Head]) -> list[int]:
+    """Every chain that has entries or one of the checkpoints `heads` read."""
     have = set(conn.execute(select(audit_event.c.chain).distinct()).scalars())
-    return sorted(have | set(heads(conn)))
+    return sorted(have | set(known))
 
 
 def iter_entries(conn: Connection, chain: int | None = None, batch: int = 5000) -> Iterator[AuditEntry]:
     """A chain's entries in stored order (every chain's, one after another, without `chain`), fetched in
     batches so memory stays flat on a long log."""
-    for c in [chain] if chain is not None else chains(conn):
+    for c in [chain] if chain is not None else chains(conn, heads(conn)):
         after = -1
         cols = [col for col in audit_event.c]
         while True:
