@@ -24,6 +24,10 @@ class Action(StrEnum):
     VISIT_SIGN = "visit.sign"
     VISIT_MARK_IN_ERROR = "visit.mark-in-error"
     EPISODE_WRITE = "episode.write"
+    CALENDAR_READ = "calendar.read"  # the day's and week's appointments, with the patients' names
+    APPOINTMENT_WRITE = "appointment.write"  # book, move, cancel, mark a no-show, check in
+    CARE_PLAN_WRITE = "care-plan.write"  # set the cadence of an episode's care
+    CLINIC_SETTINGS = "clinic.settings"  # opening hours, rooms, appointment types
     ASSESS = "assessment.evaluate"  # run the engine on an exam; reads and writes no record
     ANALYTICS_READ = "analytics.read"  # practice-wide aggregates, no patient named
     DEIDENTIFIED_READ = "research.read"
@@ -45,6 +49,10 @@ ACTION_WORDS: dict[Action, str] = {
     Action.VISIT_SIGN: "signing a note",
     Action.VISIT_MARK_IN_ERROR: "marking a visit entered in error",
     Action.EPISODE_WRITE: "opening or closing an episode of care",
+    Action.CALENDAR_READ: "the calendar",
+    Action.APPOINTMENT_WRITE: "booking and changing appointments",
+    Action.CARE_PLAN_WRITE: "setting a care plan",
+    Action.CLINIC_SETTINGS: "the clinic's settings",
     Action.ASSESS: "running the examination's rules",
     Action.ANALYTICS_READ: "practice analytics",
     Action.DEIDENTIFIED_READ: "the research export",
@@ -58,18 +66,29 @@ ACTION_WORDS: dict[Action, str] = {
 _CLINICAL_READ = {Action.PATIENT_SEARCH, Action.PATIENT_READ}
 # What a read-only token may do: look, compute, export; never change a record.
 READ_ACTIONS = frozenset(
-    {*_CLINICAL_READ, Action.ANALYTICS_READ, Action.DEIDENTIFIED_READ, Action.AUDIT_READ, Action.ASSESS, Action.EXPORT}
+    {
+        *_CLINICAL_READ,
+        Action.CALENDAR_READ,
+        Action.ANALYTICS_READ,
+        Action.DEIDENTIFIED_READ,
+        Action.AUDIT_READ,
+        Action.ASSESS,
+        Action.EXPORT,
+    }
 )
 _FRONT_DESK = _CLINICAL_READ | {
     Action.PATIENT_CREATE,
     Action.PATIENT_UPDATE,
     Action.VISIT_CREATE,
     Action.EPISODE_WRITE,
+    Action.CALENDAR_READ,
+    Action.APPOINTMENT_WRITE,
 }
 _CLINICIAN = _FRONT_DESK | {
     Action.VISIT_UPDATE,
     Action.VISIT_SIGN,
     Action.VISIT_MARK_IN_ERROR,
+    Action.CARE_PLAN_WRITE,  # the plan is a clinical decision; the desk books from it
     Action.DEIDENTIFIED_READ,
     Action.ASSESS,
     Action.ANALYTICS_READ,
@@ -77,7 +96,8 @@ _CLINICIAN = _FRONT_DESK | {
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.OWNER: frozenset(
-        _CLINICIAN | {Action.USER_MANAGE, Action.AUDIT_READ, Action.BACKUP, Action.EXPORT, Action.IMPORT}
+        _CLINICIAN
+        | {Action.USER_MANAGE, Action.CLINIC_SETTINGS, Action.AUDIT_READ, Action.BACKUP, Action.EXPORT, Action.IMPORT}
     ),
     Role.CLINICIAN: frozenset(_CLINICIAN),
     # Assistants register patients and open visits; clinical entries and signing are the clinician's.

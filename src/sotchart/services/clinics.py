@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from sotchart.domain.appointments import DEFAULT_TYPES
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action, Role
 from sotchart.services import passwords, users
 from sotchart.services.context import Actor, App, Unit, before_actor, unit
+from sotchart.store import appointments as appointment_store
 from sotchart.store import clinics as clinic_store
 
 
@@ -39,6 +41,7 @@ def create_clinic_with_owner(
 
 def _create_in(u: Unit, name: str) -> Clinic:
     cid = clinic_store.create(u.conn, name=name, now=u.now)
+    appointment_store.add_types(u.conn, cid, [asdict(t) for t in DEFAULT_TYPES])
     u.audit("clinic.create", "clinic", cid)
     return Clinic(cid, name)
 

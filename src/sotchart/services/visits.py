@@ -10,7 +10,7 @@ from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFoun
 from sotchart.domain.roles import Action
 from sotchart.domain.visits import REASON_MAX, VISIT_KINDS, VisitStatus, check_transition, is_editable
 from sotchart.services import charting
-from sotchart.services.context import Actor, App, unit
+from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import patients as patient_store
 from sotchart.store import visits as visit_store
 
@@ -116,59 +116,66 @@ def create_visit(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) 
     """A visit of the patient, in the episode of care it belongs to (the patient's latest when none is
     named, so it counts in outcomes), with its complaint. A second visit on one day must be asked for."""
     with unit(app, actor, Action.VISIT_CREATE, "visit") as u:
-        if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
-            raise NotFound("No such patient in this clinic.")
-        values = check_fields(data, u.today(), partial=False)
-        existing = visit_store.on_day(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, day=values["visit_date"])
-        if existing is not None and data.get("second_visit_today") not in (True, "true", "1"):
-            raise VisitExists(
-                f"This patient already has a visit on {values['visit_date']:%d %b %Y} ({existing['status']}). "
-                "Open it, or ask for a second visit that day.",
-                existing["id"],
-            )
-        episode_id = data.get("episode_id")
-        if episode_id == "new":
-            # A new complaint starts its episode of care with this visit, in the same transaction.
-            complaint = str(values.get("complaint") or "").strip()
-            if not complaint or len(complaint) > 200:
-                raise InvalidInput(
-                    "Name the complaint of the new episode of care.",
-                    [FieldProblem("complaint", "Name the complaint (1 to 200 characters).")],
-                )
-            episode_id = visit_store.create_episode(
-                u.conn,
-                clinic_id=u.clinic_id(),
-                patient_id=patient_id,
-                complaint=complaint,
-                start_date=values["visit_date"],
-                actor_id=actor.user_id,
-                now=u.now,
-            )
-            u.audit("episode.create", "episode", episode_id, patient_id=patient_id)
-        ep: dict[str, Any] | None = None
-        if episode_id in (None, ""):
-            episodes = visit_store.episodes_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
-            ep = episodes[0] if episodes else None
-            episode_id = ep["id"] if ep else None
-            if ep and not values.get("complaint"):
-                values["complaint"] = ep["complaint"]
-        if episode_id not in (None, ""):
-            if ep is None:  # named by the caller (or made just now): read it, and check it is this patient's
-                ep = visit_store.get_episode(u.conn, u.clinic_id(), _whole(episode_id, "episode_id"))
-            if ep is None or ep["patient_id"] != patient_id:
-                raise InvalidInput(
-                    "The episode of care is not this patient's.",
-                    [FieldProblem("episode_id", "Choose one of this patient's episodes.")],
-                )
-            values["episode_id"] = ep["id"]
-            if not str(values.get("complaint") or "").strip():
-                values["complaint"] = ep["complaint"]  # a visit of an episode is about its complaint
-        values["clinician_id"] = actor.user_id
-        row = visit_store.create(
-            u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values, actor_id=actor.user_id, now=u.now
+        return create_in(u, patient_id, data)
+
+
+def create_in(u: Unit, patient_id: int, data: dict[str, Any], *, clinician_id: int | None = None) -> Visit:
+    """create_visit's work inside a caller's transaction (opening an appointment's visit); the visit is the
+    acting clinician's unless the appointment names another."""
+    actor = u.actor
+    if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
+        raise NotFound("No such patient in this clinic.")
+    values = check_fields(data, u.today(), partial=False)
+    existing = visit_store.on_day(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, day=values["visit_date"])
+    if existing is not None and data.get("second_visit_today") not in (True, "true", "1"):
+        raise VisitExists(
+            f"This patient already has a visit on {values['visit_date']:%d %b %Y} ({existing['status']}). "
+            "Open it, or ask for a second visit that day.",
+            existing["id"],
         )
-        u.audit("visit.create", "visit", row["id"], patient_id=patient_id)
-        return as_visit(row)
+    episode_id = data.get("episode_id")
+    if episode_id == "new":
+        # A new complaint starts its episode of care with this visit, in the same transaction.
+        complaint = str(values.get("complaint") or "").strip()
+        if not complaint or len(complaint) > 200:
+            raise InvalidInput(
+                "Name the complaint of the new episode of care.",
+                [FieldProblem("complaint", "Name the complaint (1 to 200 characters).")],
+            )
+        episode_id = visit_store.create_episode(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            patient_id=patient_id,
+            complaint=complaint,
+            start_date=values["visit_date"],
+            actor_id=actor.user_id,
+            now=u.now,
+        )
+        u.audit("episode.create", "episode", episode_id, patient_id=patient_id)
+    ep: dict[str, Any] | None = None
+    if episode_id in (None, ""):
+        episodes = visit_store.episodes_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
+        ep = episodes[0] if episodes else None
+        episode_id = ep["id"] if ep else None
+        if ep and not values.get("complaint"):
+            values["complaint"] = ep["complaint"]
+    if episode_id not in (None, ""):
+        if ep is None:  # named by the caller (or made just now): read it, and check it is this patient's
+            ep = visit_store.get_episode(u.conn, u.clinic_id(), _whole(episode_id, "episode_id"))
+        if ep is None or ep["patient_id"] != patient_id:
+            raise InvalidInput(
+                "The episode of care is not this patient's.",
+                [FieldProblem("episode_id", "Choose one of this patient's episodes.")],
+            )
+        values["episode_id"] = ep["id"]
+        if not str(values.get("complaint") or "").strip():
+            values["complaint"] = ep["complaint"]  # a visit of an episode is about its complaint
+    values["clinician_id"] = clinician_id or actor.user_id
+    row = visit_store.create(
+        u.conn, clinic_id=u.clinic_id(), patient_id=patient_id, values=values, actor_id=actor.user_id, now=u.now
+    )
+    u.audit("visit.create", "visit", row["id"], patient_id=patient_id)
+    return as_visit(row)
 
 
 def _whole(value: Any, name: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from sotchart.store.tables import clinic
 
@@ -34,3 +34,7 @@ def first(conn: Connection) -> dict[str, Any] | None:
 
 def all_rows(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(select(clinic).order_by(clinic.c.id))]
+
+
+def set_details(conn: Connection, clinic_id: int, **values: Any) -> None:
+    conn.execute(update(clinic).where(clinic.c.id == clinic_id).values(**values))

@@ -51,6 +51,10 @@ clinic = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # IANA zone of the clinic's day; NULL: the installation's SOTCHART_TIME_ZONE.
     Column("time_zone", String(64), nullable=True),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("phone", String(30), nullable=False, server_default=""),
+    # JSON: weekday ("mon"…"sun") → open spans ("08:00-12:00, 14:00-18:00"); NULL: domain's DEFAULT_HOURS.
+    Column("opening_hours", Text, nullable=True),
 )
 
 app_user = Table(
@@ -72,6 +76,8 @@ app_user = Table(
     Column("failed_attempts", Integer, nullable=False, server_default="0"),
     Column("locked_until", UtcDateTime, nullable=True),
     Column("disabled_at", UtcDateTime, nullable=True),
+    # A clinician's own hours, as the clinic's opening_hours; NULL: the clinic's.
+    Column("working_hours", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("role in ('owner','clinician','assistant','researcher')", name="role"),
@@ -374,6 +380,84 @@ kiosk_session = Table(
     Column("ended_at", UtcDateTime, nullable=True),
 )
 
+# The clinic's treatment rooms, which the calendar books beside the clinician.
+room = Table(
+    "room",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("clinic_id", "name", name="uq_room_name"),
+)
+
+# What an appointment is for (new patient, follow-up, re-examination, ...), its length and calendar colour.
+# Each clinic has its own rows, starting from domain/appointments.DEFAULT_TYPES; a code is never reused.
+appointment_type = Table(
+    "appointment_type",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("code", String(30), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("colour", String(7), nullable=False),
+    Column("visit_kind", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    UniqueConstraint("clinic_id", "code", name="uq_appointment_type_code"),
+)
+
+# The cadence of care the clinician planned for an episode (the plan's text, as in the intake, and the
+# re-exam interval); the calendar books its series from it and Today counts the patient's way through it.
+care_plan = Table(
+    "care_plan",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("episode_id", Integer, ForeignKey("episode.id"), nullable=False),
+    Column("frequency", String(200), nullable=False),  # "3 a week for 4 weeks, then 2 a week for 4 weeks"
+    Column("reexam_every", Integer, nullable=True),
+    Column("start_date", Date, nullable=False),
+    Column("status", String(20), nullable=False, server_default="active"),  # active | ended
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_who_and_when(),
+    Index("ix_care_plan_episode", "episode_id", "start_date"),
+)
+
+# A booked time with a clinician (and a room) for a patient. Never deleted: a cancellation or a no-show is
+# a status with its reason; a move keeps the row and leaves its trail in the audit log.
+appointment = Table(
+    "appointment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
+    Column("clinician_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("room_id", Integer, ForeignKey("room.id"), nullable=True),
+    Column("type_id", Integer, ForeignKey("appointment_type.id"), nullable=False),
+    Column("episode_id", Integer, ForeignKey("episode.id"), nullable=True),
+    Column("care_plan_id", Integer, ForeignKey("care_plan.id"), nullable=True),
+    Column("plan_number", Integer, nullable=True),  # which visit of the plan's series it is
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False, server_default="booked"),
+    Column("status_reason", String(300), nullable=False, server_default=""),
+    Column("arrived_at", UtcDateTime, nullable=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=True),
+    Column("note", String(300), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_who_and_when(),
+    CheckConstraint(
+        "status in ('booked','arrived','in-room','with-clinician','done','cancelled','no-show')", name="status"
+    ),
+    Index("ix_appointment_clinic_starts", "clinic_id", "starts_at"),
+    Index("ix_appointment_clinician_starts", "clinician_id", "starts_at"),
+    Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
+    Index("ix_appointment_plan", "care_plan_id", "plan_number"),
+)
+
 audit_event = Table(
     "audit_event",
     metadata,
@@ -410,4 +494,4 @@ audit_head = Table(
     Column("mac", String(64), nullable=True),
 )
 
-CLINICAL_TABLES = ("clinic", "patient", "patient_alert", "episode", "visit")
+CLINICAL_TABLES = ("clinic", "patient", "patient_alert", "episode", "visit", "care_plan", "appointment")

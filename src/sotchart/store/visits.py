@@ -233,10 +233,16 @@ _PLANS = (
 
 def care_plan_goals(conn: Connection, *, clinic_id: int, patient_id: int) -> str:
     """The goals of the latest care plan signed for the patient (at an initial visit or a re-examination)."""
+    return latest_intake_answer(conn, clinic_id=clinic_id, patient_id=patient_id, key="plan.goals")
+
+
+def latest_intake_answer(conn: Connection, *, clinic_id: int, patient_id: int, key: str) -> str:
+    """An intake answer (a plan's goals, its frequency) as the latest signed initial visit or re-examination
+    that gave one wrote it."""
     for (document,) in conn.execute(_PLANS, {"patient_id": patient_id, "clinic_id": clinic_id}):
-        goals = str((json.loads(document).get("intake") or {}).get("plan.goals") or "").strip()
-        if goals:
-            return goals
+        answer = str((json.loads(document).get("intake") or {}).get(key) or "").strip()
+        if answer:
+            return answer
     return ""
 
 
