@@ -198,3 +198,31 @@ def token(
     if role in app.settings.mfa_roles:
         code = auth.current_code(app, c.emails[role], steps_ahead=steps_ahead)
     return users.issue_token(app, Actor.console(c.id), c.emails[role], name, scope=scope, code=code)
+
+
+def appointment(app: App, clinic: ClinicWithStaff, patient_id: int, **overrides: Any) -> dict[str, Any]:
+    """A follow-up booked tomorrow at 10:00 with the clinic's clinician (any warnings confirmed)."""
+    from datetime import timedelta
+
+    from sotchart.services import appointments
+
+    at = (app.clock() + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    data = {
+        "patient_id": patient_id,
+        "clinician_id": clinic.actor("clinician").user_id,
+        "type": "follow-up",
+        "starts_at": at,
+        "confirm": "1",
+    }
+    data.update(overrides)
+    return appointments.book(app, clinic.actor("assistant"), data)
+
+
+def care_plan(app: App, clinic: ClinicWithStaff, patient_id: int, frequency: str = "3 a week for 4 weeks") -> Any:
+    """An episode of care for the patient and its plan."""
+    from sotchart.services import care_plans
+
+    visits.start_episode(app, clinic.actor("clinician"), patient_id, "Low back pain")
+    return care_plans.set_plan(
+        app, clinic.actor("clinician"), patient_id, {"frequency": frequency, "reexam_every": "12"}
+    )

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from sotchart.domain.errors import Forbidden, InvalidInput, NotFound, StaleVersion
-from sotchart.services import patients
+from sotchart.services import patients, today
 from sotchart.services.context import App
 from tests import factories
 
@@ -129,7 +129,7 @@ def test_every_patient_a_list_shows_is_in_their_own_access_trail(app: App) -> No
     found = patients.search_patients(app, c.actor("assistant"), patients.SearchQuery.parse("listw", ""))
     assert {p.id for p in found} == {p.id for p in shown}
     visits.create_visit(app, c.actor("clinician"), shown[0].id, {"kind": "follow-up"})
-    visits.today(app, c.actor("assistant"))
+    today.the_day(app, c.actor("assistant"))
 
     def listed(pid: int) -> list[str]:
         return [e.detail for e in audit.patient_trail(app, Actor.console(c.id), pid) if e.action == "patient.listed"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sotchart.domain.errors import InvalidInput
-from sotchart.services import charting, visits
+from sotchart.services import charting, today, visits
 from sotchart.services.context import App
 from sotchart.settings import Settings
 from tests import factories
@@ -28,7 +28,7 @@ def test_an_evening_visit_keeps_the_clinics_date(shared_database, tmp_path: Path
     charting.save_record(app, c.actor("clinician"), v.id, factories.full_record(), 0)
     signed = charting.sign(app, c.actor("clinician"), v.id, None)
     assert signed.visit["status"] == "signed" and signed.visit["visit_date"] == date(2026, 12, 1)
-    day = visits.today(app, c.actor("assistant"))
+    day = today.the_day(app, c.actor("assistant"))
     assert day.day == date(2026, 12, 1) and [r["id"] for r in day.visits] == [v.id]
     # UTC's date is already 2 December, but in the clinic that is tomorrow: a visit cannot be dated then.
     with pytest.raises(InvalidInput) as e:

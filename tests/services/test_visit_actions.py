@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sotchart.domain.errors import InvalidInput
-from sotchart.services import charting, visits
+from sotchart.services import charting, today, visits
 from sotchart.services.context import App
 from tests import factories
 from tests.conftest import make_settings
@@ -105,7 +105,7 @@ def test_an_evening_recheck_and_consent_keep_the_clinics_time(shared_database, t
     assert r.document["vitals"]["rechecks"][0]["at"].startswith("2026-12-01T19:07")
     r = charting.act(app, who, v.id, "consent", {"how": "verbally"}, None)
     assert r.document["intake"]["consent"] == "given verbally, 2026-12-01"
-    day = visits.today(app, c.actor("assistant"))
+    day = today.the_day(app, c.actor("assistant"))
     assert day.zone == "America/Chicago"
 
 

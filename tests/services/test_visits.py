@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from sotchart.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
-from sotchart.services import charting, visits
+from sotchart.services import charting, today, visits
 from sotchart.services.context import App
 from tests import factories
 
@@ -103,12 +103,12 @@ def test_today_lists_the_days_visits_and_notes_unsigned_for_72_hours(app: App) -
     old = factories.visit(app, c, p.id)
     app.clock = lambda: now
     fresh = factories.visit(app, c, p.id)
-    day = visits.today(app, c.actor("assistant"))
+    day = today.the_day(app, c.actor("assistant"))
     assert [v["id"] for v in day.visits] == [fresh.id]
     assert day.visits[0]["stage"] == "arrived"
     assert [v["id"] for v in day.overdue] == [old.id]
     with pytest.raises(Forbidden):
-        visits.today(app, c.actor("researcher"))
+        today.the_day(app, c.actor("researcher"))
 
 
 def test_a_second_start_on_one_day_opens_the_first_visit(app: App) -> None:

@@ -86,6 +86,18 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("POST", "/visits/{visit_id}/sign"): (Action.VISIT_SIGN, {}),
     ("POST", "/visits/{visit_id}/amend"): (Action.VISIT_SIGN, {"reason": "matrix"}),
     ("POST", "/visits/{visit_id}/entered-in-error"): (Action.VISIT_MARK_IN_ERROR, {"reason": "matrix"}),
+    ("GET", "/calendar"): (Action.CALENDAR_READ, None),
+    ("GET", "/calendar/events"): (Action.CALENDAR_READ, None),
+    ("GET", "/appointments/new"): (Action.APPOINTMENT_WRITE, None),
+    ("POST", "/appointments"): (Action.APPOINTMENT_WRITE, {"clinician_id": "0", "starts_at": "2099-01-05T10:00"}),
+    ("GET", "/appointments/{appointment_id}"): (Action.CALENDAR_READ, None),
+    ("POST", "/appointments/{appointment_id}/move"): (Action.APPOINTMENT_WRITE, {"starts_at": "2099-01-05T10:00"}),
+    ("POST", "/appointments/{appointment_id}/status"): (Action.APPOINTMENT_WRITE, {"status": "arrived"}),
+    ("POST", "/appointments/{appointment_id}/visit"): (Action.VISIT_CREATE, {}),
+    ("GET", "/patients/{patient_id}/care-plan"): (Action.CARE_PLAN_WRITE, None),
+    ("POST", "/patients/{patient_id}/care-plan"): (Action.CARE_PLAN_WRITE, {"frequency": "2 a week for 2 weeks"}),
+    ("GET", "/care-plans/{plan_id}/series"): (Action.APPOINTMENT_WRITE, None),
+    ("POST", "/care-plans/{plan_id}/series"): (Action.APPOINTMENT_WRITE, {}),
     ("POST", "/sign-out"): (None, {}),
 }
 PUBLIC = {
@@ -103,6 +115,8 @@ PUBLIC = {
 }
 ROLES = ("owner", "clinician", "assistant", "researcher")
 TOKEN_ID = 0
+APPOINTMENT_ID = 0
+PLAN_ID = 0
 SECRET_NAME = "Zzmatrixsecret"
 
 
@@ -125,6 +139,9 @@ def two_clinics(app: App):  # type: ignore[no-untyped-def]
     a, b = factories.clinic_with_staff(app), factories.clinic_with_staff(app)
     p = factories.patient(app, a, family_name=SECRET_NAME, given_name="Hidden")
     v = factories.visit(app, a, p.id, note="secret note text")
+    global APPOINTMENT_ID, PLAN_ID  # clinic A's, for the calendar's routes
+    APPOINTMENT_ID = factories.appointment(app, a, p.id)["id"]
+    PLAN_ID = factories.care_plan(app, a, p.id).id
     global TOKEN_ID  # a script token of clinic A's, for the revoke route
     token = factories.token(app, a, "assistant", "matrix-victim", scope="read")
     TOKEN_ID = next(t.id for t in users.list_tokens(app, a.actor("owner")) if t.name == "matrix-victim")
@@ -175,6 +192,9 @@ def _fill(path: str, patient_id: int, visit_id: int) -> str:
     path = path.replace("/fhir/{kind}/{rid}", "/fhir/Patient/{rid}")
     path = path.replace("/fhir/{kind}", f"/fhir/Encounter?patient=p{patient_id}").replace("{rid}", f"p{patient_id}")
     path = path.replace("{revision}", "1").replace("{token_id}", str(TOKEN_ID))
+    path = path.replace("{appointment_id}", str(APPOINTMENT_ID)).replace("{plan_id}", str(PLAN_ID))
+    if path == "/calendar/events":
+        path += "?start=2026-12-07&end=2026-12-14"
     return path.replace("{patient_id}", str(patient_id)).replace("{visit_id}", str(visit_id))
 
 

@@ -444,16 +444,15 @@ def calendar(
         return Calendar(start, days, s, rows)
 
 
-def for_patient(app: App, actor: Actor, patient_id: int) -> list[dict[str, Any]]:
-    """The patient's appointments from today on, for their chart."""
-    with unit(app, actor, Action.CALENDAR_READ, "appointment", read=True) as u:
-        u.audit("appointment.list", "appointment", "", patient_id=patient_id)
-        s = read_setup(u)
-        begin = datetime.combine(u.today(), time(0), tzinfo=s.zone)
-        rows = store.between(
-            u.conn, clinic_id=u.clinic_id(), start=begin, end=begin + timedelta(days=400), patient_id=patient_id
-        )
-        for r in rows:
-            r["local_start"] = r["starts_at"].astimezone(s.zone)
-            r["shown_status"] = shown_status(r)
-        return rows
+def upcoming(u: Unit, patient_id: int) -> list[dict[str, Any]]:
+    """The patient's appointments from today on, in the caller's transaction."""
+    s = read_setup(u)
+    begin = datetime.combine(u.today(), time(0), tzinfo=s.zone)
+    rows = store.between(
+        u.conn, clinic_id=u.clinic_id(), start=begin, end=begin + timedelta(days=400), patient_id=patient_id
+    )
+    for r in rows:
+        r["local_start"] = r["starts_at"].astimezone(s.zone)
+        r["local_end"] = r["ends_at"].astimezone(s.zone)
+        r["shown_status"] = shown_status(r)
+    return rows

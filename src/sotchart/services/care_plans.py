@@ -59,9 +59,36 @@ def plans_of(u: Unit, patient_ids: list[int]) -> dict[int, Plan]:
     return {pid: _plan(r, done[r["id"]], booked.get(r["id"], 0)) for pid, r in rows.items()}
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """The chart's view of what is planned: the active care plan and the appointments to come."""
+
+    plan: Plan | None
+    upcoming: list[dict[str, Any]]
+
+
+def schedule(app: App, actor: Actor, patient_id: int) -> Schedule:
+    with unit(app, actor, Action.CALENDAR_READ, "appointment", read=True) as u:
+        u.audit("appointment.list", "appointment", "", patient_id=patient_id)
+        return Schedule(plans_of(u, [patient_id]).get(patient_id), appointments.upcoming(u, patient_id))
+
+
 def active_plan(app: App, actor: Actor, patient_id: int) -> Plan | None:
     with unit(app, actor, Action.PATIENT_READ, "care-plan", read=True) as u:
         return plans_of(u, [patient_id]).get(patient_id)
+
+
+def plan_by_id(app: App, actor: Actor, plan_id: int) -> Plan:
+    with unit(app, actor, Action.PATIENT_READ, "care-plan", plan_id, read=True) as u:
+        row = store.get(u.conn, u.clinic_id(), plan_id)
+        if row is None:
+            raise NotFound("No such care plan in this clinic.")
+        plan = plans_of(u, [row["patient_id"]]).get(row["patient_id"])
+        if plan is None or plan.id != plan_id:
+            # An ended plan: shown as it was, placed by the visits of its episode.
+            done = store.visits_done(u.conn, [row], u.today())[row["id"]]
+            plan = _plan(row, done, store.still_booked(u.conn, [row["id"]], u.now).get(row["id"], 0))
+        return plan
 
 
 def written_frequency(app: App, actor: Actor, patient_id: int) -> str:

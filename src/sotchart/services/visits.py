@@ -290,34 +290,3 @@ def start_episode(app: App, actor: Actor, patient_id: int, complaint: str, start
         )
         u.audit("episode.create", "episode", eid, patient_id=patient_id)
         return eid
-
-
-@dataclass
-class Day:
-    day: date
-    visits: list[dict[str, Any]]
-    overdue: list[dict[str, Any]]
-    zone: str = "UTC"  # the clinic's, in which its times are shown
-
-
-OVERDUE_HOURS = 72
-
-
-def today(app: App, actor: Actor) -> Day:
-    """The day's patients with where each visit stands, and notes left unsigned for more than 72 hours."""
-    with unit(app, actor, Action.PATIENT_SEARCH, "visit", read=True) as u:
-        day = u.today()
-        rows = visit_store.day_list(u.conn, clinic_id=u.clinic_id(), day=day)
-        for r in rows:
-            r["stage"] = {
-                "draft": "in progress" if r["safety_action"] is not None else "arrived",
-                "signed": "note signed",
-                "amended": "note signed (amended)",
-                "entered-in-error": "entered in error",
-            }[r["status"]]
-        overdue = visit_store.unsigned_before(
-            u.conn, clinic_id=u.clinic_id(), before=u.now - timedelta(hours=OVERDUE_HOURS)
-        )
-        u.audit("visit.day-list", "visit", "", detail=f"visits={len(rows)} overdue={len(overdue)}")
-        u.audit_shown("patient.listed", (int(r["patient_id"]) for r in [*rows, *overdue]), detail="Today's list")
-        return Day(day, rows, overdue, str(app.zone(u.conn, actor.clinic_id)))

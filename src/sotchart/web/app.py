@@ -25,6 +25,8 @@ from sotchart.web.fhir import routes as fhir_routes
 from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
 from sotchart.web.pages import analytics as analytics_pages
 from sotchart.web.pages import api_docs as api_docs_pages
+from sotchart.web.pages import calendar as calendar_pages
+from sotchart.web.pages import care_plans as care_plan_pages
 from sotchart.web.pages import charting as charting_pages
 from sotchart.web.pages import examinations as examination_pages
 from sotchart.web.pages import exports as export_pages
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(charting_api.router)
     app.include_router(questionnaires_api.router)
     app.include_router(pages_router.router)
+    app.include_router(calendar_pages.router)
+    app.include_router(care_plan_pages.router)
     app.include_router(charting_pages.router)
     app.include_router(kiosk_pages.router)
     app.include_router(analytics_pages.router)

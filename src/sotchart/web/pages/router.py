@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
-from sotchart.services import auth, patients, visits
+from sotchart.services import auth, care_plans, patients, visits
+from sotchart.services import today as today_service
 from sotchart.services.context import App, require
 from sotchart.web.deps import (
     PRE_SESSION_COOKIE,
@@ -196,8 +197,10 @@ def today(request: Request, app: AppDep, user: PageUser) -> Response:
     return render(
         request,
         "today.html",
-        day=visits.today(app, user.actor),
+        day=today_service.the_day(app, user.actor),
         can_examine=allows(user.actor.role, Action.VISIT_UPDATE),
+        can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
+        can_visit=allows(user.actor.role, Action.VISIT_CREATE),
     )
 
 
@@ -286,6 +289,12 @@ def _chart_page(
             c.progress, c.outcomes, c.goals, reload=app.settings.environment != "production"
         ),
         alert_kinds=ALERT_KINDS,
+        schedule=care_plans.schedule(app, user.actor, c.patient.id)
+        if allows(user.actor.role, Action.CALENDAR_READ)
+        else None,
+        series_booked=request.query_params.get("series") == "booked",
+        can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
+        can_plan=allows(user.actor.role, Action.CARE_PLAN_WRITE),
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
         can_export=allows(user.actor.role, Action.EXPORT),
