@@ -28,9 +28,10 @@ def test_every_twelfth_visit_and_the_last_are_re_examinations() -> None:
     assert c.visits == 20 and c.say() == "3 a week for 4 weeks, then 2 a week for 4 weeks"
     assert c.reexam_numbers() == [12, 20]
     p = cp.progress(c, done=6, booked=10)
-    assert p.say() == "visit 7 of 20" and not p.reexam_due
-    assert cp.progress(c, done=11, booked=0).say() == "visit 12 of 20, re-exam due"
-    assert cp.progress(c, done=20, booked=0).say() == "plan complete (20 of 20)"
+    assert p.say() == "6 of 20 visits done · next: visit 7" and not p.reexam_due
+    assert cp.progress(c, done=11, booked=0).say() == "11 of 20 visits done · next: visit 12, re-exam due"
+    assert cp.progress(c, done=20, booked=0).say() == "plan complete (20 of 20 visits)"
+    assert c.say_visit(12) == "visit 12 of 20, re-exam" and c.say_visit(7) == "visit 7 of 20"
 
 
 def test_a_plan_that_cannot_be_read_or_is_too_long_says_what_to_fix() -> None:

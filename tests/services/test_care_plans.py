@@ -32,7 +32,7 @@ def planned(app: App):  # type: ignore[no-untyped-def]
 
 def test_the_series_follows_the_cadence_and_books_the_re_exams(app: App, planned) -> None:  # type: ignore[no-untyped-def]
     c, p, plan = planned
-    assert plan.cadence.visits == 12 and plan.progress.say() == "visit 1 of 12"
+    assert plan.cadence.visits == 12 and plan.progress.say() == "0 of 12 visits done · next: visit 1"
     form = {"first_date": "2026-12-07", "time": "09:00", "clinician_id": c.actor("clinician").user_id}
     _plan, proposed = care_plans.propose_series(app, c.actor("assistant"), plan.id, form)
     days = [x.starts_at.date() for x in proposed]

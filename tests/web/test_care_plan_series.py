@@ -38,7 +38,7 @@ def test_a_twelve_visit_series_is_booked_in_a_few_actions_and_today_counts_it(ap
     assert booked.status_code == 303, web.html(booked).text[:500]
     assert actions <= 6
     chart = web.html(doctor.get(booked.headers["location"]))
-    assert "visit 1 of 12" in chart.select_one("#plan-progress").text
+    assert "next: visit 1" in chart.select_one("#plan-progress").text
     assert "12 booked ahead" in chart.select_one("#plan-progress").text
     assert chart.select_one("#book-series-link") is None  # nothing left to book
     # A thirteenth visit sent by hand is refused; nothing is added.
@@ -53,6 +53,9 @@ def test_a_twelve_visit_series_is_booked_in_a_few_actions_and_today_counts_it(ap
     assert again.status_code == 422
     cal = appointments.calendar(app, c.actor("assistant"), MONDAY_8.date(), 60)
     assert len(cal.appointments) == 12
+    # Today's visit in the plan's episode is its first; the visit screen says so.
+    v = factories.visit(app, c, p.id)
+    assert web.html(doctor.get(f"/visits/{v.id}")).select_one("#plan-place").text == "Care plan: visit 1 of 12"
 
 
 def test_today_shows_the_booked_the_cancelled_and_the_no_show(app: App) -> None:

@@ -61,6 +61,12 @@ class Cadence:
             return "re-examination"
         return "follow-up"
 
+    def say_visit(self, number: int) -> str:
+        """How Today and the visit name this visit of the plan: "visit 8 of 20, re-exam"."""
+        if number > self.visits:
+            return f"past the plan ({number} of {self.visits})"
+        return f"visit {number} of {self.visits}" + (", re-exam" if self.kind_of(number) == "re-examination" else "")
+
     def reexam_numbers(self) -> list[int]:
         return [n for n in range(1, self.visits + 1) if self.kind_of(n) == "re-examination"]
 
@@ -121,9 +127,10 @@ class Progress:
     reexam_due: bool
 
     def say(self) -> str:
+        """The chart's line: how many are done and what comes next."""
         if self.done >= self.total:
-            return f"plan complete ({self.done} of {self.total})"
-        text = f"visit {self.next_number} of {self.total}"
+            return f"plan complete ({self.done} of {self.total} visits)"
+        text = f"{self.done} of {self.total} visits done · next: visit {self.next_number}"
         return text + (", re-exam due" if self.reexam_due else "")
 
 

@@ -73,6 +73,18 @@ def schedule(app: App, actor: Actor, patient_id: int) -> Schedule:
         return Schedule(plans_of(u, [patient_id]).get(patient_id), appointments.upcoming(u, patient_id))
 
 
+def visit_place(app: App, actor: Actor, visit: dict[str, Any]) -> str:
+    """Which visit of the patient's care plan this visit is ("visit 7 of 12, re-exam"), for the visit screen;
+    empty when the visit is not in the plan's episode or before it started."""
+    with unit(app, actor, Action.PATIENT_READ, "care-plan", read=True) as u:
+        row = store.active_for_patients(u.conn, u.clinic_id(), [visit["patient_id"]]).get(visit["patient_id"])
+        if row is None or row["episode_id"] != visit["episode_id"] or visit["visit_date"] < row["start_date"]:
+            return ""
+        cadence = rules.Cadence(rules.parse_cadence_text(row["frequency"]), row["reexam_every"])
+        number = store.visits_done(u.conn, [row], visit["visit_date"])[row["id"]]
+        return cadence.say_visit(max(number, 1))
+
+
 def active_plan(app: App, actor: Actor, patient_id: int) -> Plan | None:
     with unit(app, actor, Action.PATIENT_READ, "care-plan", read=True) as u:
         return plans_of(u, [patient_id]).get(patient_id)

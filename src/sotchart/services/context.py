@@ -98,6 +98,10 @@ class App:
             self._zones[clinic_id] = ZoneInfo(own or self.settings.time_zone)
         return self._zones[clinic_id]
 
+    def zone_changed(self, clinic_id: int) -> None:
+        """Read the clinic's zone again next time (its settings changed it)."""
+        self._zones.pop(clinic_id, None)
+
     def close(self) -> None:
         if self._audit_writer is not None:
             self._audit_writer.close()

@@ -11,11 +11,14 @@ from sotchart.domain.patients import search_key
 from sotchart.domain.roles import Action
 from sotchart.services import clinics, passwords
 from sotchart.services.context import Actor, App, Unit, before_actor, unit
+from sotchart.services.demo_calendar import book_the_calendar
+from sotchart.store import clinics as clinic_store
 from sotchart.store import patients as patient_store
 from sotchart.store import users as user_store
 from sotchart.store import visits as visit_store
 
 DEMO_CLINIC = "Harbourside Chiropractic (demo)"
+DEMO_ZONE = "America/Chicago"
 DEMO_PASSWORD = "harbourside-demo-2026"  # noqa: S105 - printed by `make run` on purpose
 STAFF = (
     ("owner@demo.sotchart.test", "Dr Maren Okafor", "owner"),
@@ -84,6 +87,9 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
     actor = Actor.console(clinic.id)
     pw_hash = passwords.hash_password(DEMO_PASSWORD)
     with unit(app, actor, Action.PATIENT_CREATE, "clinic", clinic.id) as u:
+        # A clinic in the US Central zone: its day, its visits' dates and its calendar are Chicago's.
+        clinic_store.set_details(u.conn, clinic.id, time_zone=DEMO_ZONE)
+        app.zone_changed(clinic.id)
         staff_ids = [
             user_store.create(
                 u.conn, clinic_id=clinic.id, email=e, display_name=n, role=r, password_hash=pw_hash, now=u.now
@@ -94,6 +100,8 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
             user_store.set_fields(u.conn, uid, u.now, credentials=CREDENTIALS.get(r, ""))
         clinician_ids = staff_ids[:2]
         today = u.today()
+        in_care: list[dict[str, Any]] = []
+        others: list[int] = []
         for i in range(patients):
             sex = rng.choice(("female", "male"))
             given = rng.choice(GIVEN_F if sex == "female" else GIVEN_M)
@@ -131,7 +139,12 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
                     u.conn, patient_id=pid, kind="allergy", text="Latex", actor_id=staff_ids[2], now=u.now
                 )
             n_visits = long_history_visits if i == 0 else rng.randint(0, 14)
-            _visits(u, rng, clinic.id, pid, clinician_ids, today, n_visits)
+            care = _visits(u, rng, clinic.id, pid, clinician_ids, today, n_visits)
+            if care is not None:
+                in_care.append(care)
+            else:
+                others.append(pid)
+        book_the_calendar(u, rng, clinic.id, clinician_ids, in_care, others)
         u.audit("demo.load", "clinic", clinic.id, detail=f"patients={patients}")
     return [DemoSignIn(e, r, DEMO_PASSWORD) for e, _, r in STAFF]
 
@@ -231,9 +244,10 @@ def _record(rng: random.Random, category: int, pain: int, complaint: str) -> dic
 
 def _visits(
     u: Unit, rng: random.Random, clinic_id: int, pid: int, clinician_ids: list[int], today: date, n: int
-) -> None:
+) -> dict[str, Any] | None:
+    """The patient's episode and visits; what the calendar books from (None: no visit yet)."""
     if n == 0:
-        return
+        return None
     from sotchart.domain import charting as rules
     from sotchart.services.charting import write_signed
 
@@ -275,7 +289,8 @@ def _visits(
             },
         )["id"]
         if last:
-            continue  # today's visit is left open, as a clinic's would be
+            # Today's visit is left open, as a clinic's would be.
+            return {"patient_id": pid, "episode_id": eid, "episode_start": start, "today_visit_id": vid}
         record = _record(rng, category, pain, complaint)
         examined = {f["code"] for f in record["findings"] if f["phase"] == "pre"}
         # What last visit found and this one did not examine is marked so, as a clinician answers it.
@@ -294,6 +309,7 @@ def _visits(
             reason="",
             status={"status": "signed", "signed_at": u.now, "signed_by": clinician},
         )
+    return {"patient_id": pid, "episode_id": eid, "episode_start": start, "today_visit_id": None}
 
 
 def demo_present(app: App) -> bool:

@@ -39,6 +39,17 @@ class Day:
         return sum(1 for e in self.entries if e["status_code"] in stages)
 
 
+def _plan_text(plan: care_plans.Plan | None, a: dict[str, Any], v: dict[str, Any] | None) -> str:
+    """Which visit of the plan this appointment is: the number it was booked as, or else the next one (the
+    one under way when its visit is open today, since that visit already counts as done)."""
+    if plan is None:
+        return ""
+    number = a["plan_number"] if a["care_plan_id"] == plan.id and a["plan_number"] else None
+    if number is None:
+        number = plan.progress.done if v is not None else plan.progress.done + 1
+    return plan.cadence.say_visit(max(number, 1))
+
+
 def the_day(app: App, actor: Actor) -> Day:
     with unit(app, actor, Action.PATIENT_SEARCH, "visit", read=True) as u:
         day = u.today()
@@ -78,8 +89,8 @@ def the_day(app: App, actor: Actor) -> Day:
                     "category_side": v["category_side"] if v else None,
                     "clinician_id": a["clinician_id"],
                     "clinician_name": a["clinician_name"],
-                    "plan": plan.progress.say() if plan else "",
-                    "reexam_due": bool(plan and plan.progress.reexam_due),
+                    "plan": _plan_text(plan, a, v),
+                    "reexam_due": bool(plan and "re-exam" in _plan_text(plan, a, v)),
                 }
             )
         for v in visits.values():  # walk-ins: a visit opened without an appointment

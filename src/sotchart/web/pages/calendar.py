@@ -73,6 +73,8 @@ def calendar_page(
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
         status_words=rules.STATUS_WORDS,
         hours=_grid_hours(setup.hours, cal.dates),
+        # The grid's weekdays (Sunday 0, as the component counts them) on which the clinic is closed.
+        closed_days=[(d + 1) % 7 for d in range(7) if not setup.hours.get(d)],
         booked=request.query_params.get("booked", ""),
     )
 

@@ -13,7 +13,7 @@ from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
 from sotchart.domain.patients import age_on
 from sotchart.domain.roles import Action, allows
 from sotchart.domain.signature import closing_lines
-from sotchart.services import charting, protocol, visits
+from sotchart.services import care_plans, charting, protocol, visits
 from sotchart.services.auth import SessionUser
 from sotchart.services.context import App
 from sotchart.web.deps import AppDep, FormDep, PageUser, RecordId
@@ -72,8 +72,10 @@ def _page(
         "can_sign": allows(user.actor.role, Action.VISIT_SIGN),
         "editable": record.visit["status"] == "draft" and allows(user.actor.role, Action.VISIT_UPDATE),
     }
-    template = "_visit_main.html" if request.headers.get("hx-request") else "visit_chart.html"
-    return render(request, template, status_code=status_code, **ctx)
+    partial = bool(request.headers.get("hx-request"))
+    if not partial:  # the page's own line, outside the part each step redraws
+        ctx["plan_place"] = care_plans.visit_place(app, user.actor, record.visit)
+    return render(request, "_visit_main.html" if partial else "visit_chart.html", status_code=status_code, **ctx)
 
 
 @router.get("/visits/{visit_id}")

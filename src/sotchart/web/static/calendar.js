@@ -67,6 +67,7 @@
     date: el.dataset.date,
     resources,
     firstDay: 1,
+    hiddenDays: JSON.parse(el.dataset.hiddenDays || "[]"),
     allDaySlot: false,
     nowIndicator: true,
     slotDuration: "00:15",
@@ -78,6 +79,8 @@
     eventSources: [{ url: "/calendar/events", extraParams: clinician ? { clinician } : {} }],
     editable: canBook,
     eventDurationEditable: false,
+    // One line: the time and who, the kind (15-minute appointments leave no room for a second line).
+    eventContent: (info) => `${wall(info.event.start).slice(11)} ${info.event.title}`,
     eventClick: (info) => {
       window.location.href = `/appointments/${info.event.id}`;
     },
