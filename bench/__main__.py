@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import analytics, chart_and_search, evaluate, fhir_export, load, peer, visit_actions
+from bench import analytics, calendar, chart_and_search, evaluate, fhir_export, load, peer, visit_actions
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
         ("evaluate", evaluate),
         ("visit", visit_actions),
         ("chart", chart_and_search),
+        ("calendar", calendar),
         ("analytics", analytics),
         ("export", fhir_export),
         ("load", load),

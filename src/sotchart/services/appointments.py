@@ -444,6 +444,59 @@ def calendar(
         return Calendar(start, days, s, rows)
 
 
+@dataclass
+class Cell:
+    """One clinician's day in the week: how many hold their slot, how many were cancelled or missed, and
+    the first start and last end of those that hold."""
+
+    held: int = 0
+    missed: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+@dataclass
+class Week:
+    start: date
+    setup: Setup
+    cells: dict[tuple[int, date], Cell]
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(7)]
+
+    def cell(self, clinician_id: int, day: date) -> Cell:
+        return self.cells.get((clinician_id, day)) or Cell()
+
+    @property
+    def held(self) -> int:
+        return sum(c.held for c in self.cells.values())
+
+
+def week(app: App, actor: Actor, start: date, clinician_ids: list[int] | None = None) -> Week:
+    """The week's counts per clinician and day (no patient named, so none is listed in the audit trail)."""
+    with unit(app, actor, Action.CALENDAR_READ, "appointment", read=True) as u:
+        s = read_setup(u)
+        begin = datetime.combine(start, time(0), tzinfo=s.zone)
+        end = datetime.combine(start + timedelta(days=7), time(0), tzinfo=s.zone)
+        cells: dict[tuple[int, date], Cell] = {}
+        for clinician_id, starts_at, ends_at, status in store.slots_between(
+            u.conn, clinic_id=u.clinic_id(), start=begin, end=end, clinician_ids=clinician_ids
+        ):
+            local_start, local_end = starts_at.astimezone(s.zone), ends_at.astimezone(s.zone)
+            c = cells.setdefault((clinician_id, local_start.date()), Cell())
+            if Status(status) in rules.HOLDS_SLOT:
+                c.held += 1
+                c.first = min(c.first or local_start, local_start)
+                c.last = max(c.last or local_end, local_end)
+            else:
+                c.missed += 1
+        u.audit(
+            "appointment.week", "appointment", "", detail=f"from={start} held={sum(c.held for c in cells.values())}"
+        )
+        return Week(start, s, cells)
+
+
 def upcoming(u: Unit, patient_id: int) -> list[dict[str, Any]]:
     """The patient's appointments from today on, in the caller's transaction."""
     s = read_setup(u)

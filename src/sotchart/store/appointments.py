@@ -145,6 +145,18 @@ def between(
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
+def slots_between(
+    conn: Connection, *, clinic_id: int, start: datetime, end: datetime, clinician_ids: list[int] | None = None
+) -> list[tuple[int, datetime, datetime, str]]:
+    """(clinician, start, end, status) of the appointments starting in [start, end): the week's counts,
+    which name no patient."""
+    conds = [appointment.c.clinic_id == clinic_id, appointment.c.starts_at >= start, appointment.c.starts_at < end]
+    if clinician_ids:
+        conds.append(appointment.c.clinician_id.in_(clinician_ids))
+    q = select(appointment.c.clinician_id, appointment.c.starts_at, appointment.c.ends_at, appointment.c.status)
+    return [tuple(r) for r in conn.execute(q.where(and_(*conds)))]
+
+
 def near(
     conn: Connection, *, clinic_id: int, start: datetime, end: datetime, longest_minutes: int = 240
 ) -> list[dict[str, Any]]:

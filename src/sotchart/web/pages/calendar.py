@@ -58,12 +58,17 @@ def calendar_page(
     if view == "week":
         shown -= timedelta(days=shown.weekday())  # weeks start on Monday
     days = 7 if view == "week" else 1
-    cal = appointments.calendar(app, user.actor, shown, days, _clinician_filter(clinician))
+    # The week is counts per clinician and day; the day lists each appointment with its patient.
+    wk = appointments.week(app, user.actor, shown, _clinician_filter(clinician)) if view == "week" else None
+    cal = None if wk else appointments.calendar(app, user.actor, shown, days, _clinician_filter(clinician))
+    dates = wk.dates if wk else [shown]
     step = timedelta(days=days)
     return render(
         request,
         "calendar.html",
         cal=cal,
+        week=wk,
+        setup=setup,
         view=view,
         today=today,
         shown=shown,
@@ -72,7 +77,7 @@ def calendar_page(
         clinician=clinician,
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
         status_words=rules.STATUS_WORDS,
-        hours=_grid_hours(setup.hours, cal.dates),
+        hours=_grid_hours(setup.hours, dates),
         # The grid's weekdays (Sunday 0, as the component counts them) on which the clinic is closed.
         closed_days=[(d + 1) % 7 for d in range(7) if not setup.hours.get(d)],
         booked=request.query_params.get("booked", ""),
