@@ -75,7 +75,7 @@ def test_no_route_handler_runs_database_work_on_the_event_loop(app) -> None:  # 
     assert asynchronous <= {"/healthz"}, asynchronous
 
 
-# The use cases that run before there is an actor (sign-in, sessions, tokens, kiosk links, the console's
+# The use cases that run before there is an actor (sign-in, sessions, tokens, kiosk links, calendar feeds, the console's
 # first look at a database): they go through `before_actor()`; every other one through `unit()`.
 BEFORE_ACTOR = {
     "auth.py": {
@@ -88,6 +88,7 @@ BEFORE_ACTOR = {
         "actor_for_token",
         "_audit",
     },
+    "calendar_feeds.py": {"feed_ics"},  # a feed's address, like a token, says who is asking
     "clinics.py": {"clinic_count", "first_clinic"},
     "demo.py": {"demo_present"},
     "kiosk.py": {"view", "submit", "_session"},

@@ -153,6 +153,14 @@ class Settings(BaseSettings):
     import_max_seconds: int = Field(
         3600, ge=60, description="An import stops after this long, reporting which patients it brought in."
     )
+    reminder_interval_seconds: int = Field(
+        60,
+        ge=0,
+        le=3600,
+        description="How often each server sends the appointment confirmations and reminders that are due "
+        "(through the clinic's own mail server, set on its Settings page); 0: not at all (run "
+        "`sotchart reminders send` from cron instead).",
+    )
     page_size: int = Field(50, ge=10, le=500, description="Rows per page in lists such as a patient's visits.")
     time_zone: str = Field(
         "America/New_York",

@@ -98,6 +98,14 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("POST", "/patients/{patient_id}/care-plan"): (Action.CARE_PLAN_WRITE, {"frequency": "2 a week for 2 weeks"}),
     ("GET", "/care-plans/{plan_id}/series"): (Action.APPOINTMENT_WRITE, None),
     ("POST", "/care-plans/{plan_id}/series"): (Action.APPOINTMENT_WRITE, {}),
+    ("GET", "/settings"): (Action.CLINIC_SETTINGS, None),
+    ("POST", "/settings/clinic"): (Action.CLINIC_SETTINGS, {"time_zone": "UTC"}),
+    ("POST", "/settings/rooms"): (Action.CLINIC_SETTINGS, {"room": ""}),
+    ("POST", "/settings/mail"): (Action.CLINIC_SETTINGS, {"host": ""}),
+    ("POST", "/settings/mail/test"): (Action.CLINIC_SETTINGS, {"to": "x"}),
+    ("GET", "/calendar/feed"): (Action.CALENDAR_READ, None),
+    ("POST", "/calendar/feed"): (Action.CALENDAR_READ, {}),
+    ("POST", "/calendar/feed/stop"): (Action.CALENDAR_READ, {}),
     ("POST", "/sign-out"): (None, {}),
 }
 PUBLIC = {
@@ -109,6 +117,7 @@ PUBLIC = {
     ("POST", "/sign-in/enroll"),
     ("GET", "/healthz"),
     ("GET", "/favicon.ico"),
+    ("GET", "/calendar/feed/{token}.ics"),  # the unguessable address is the key; test_calendar_feed_and_settings
     ("GET", "/kiosk/{token}"),  # the unguessable link is the key; tests/web/test_kiosk.py checks it
     ("POST", "/kiosk/{token}"),
     ("GET", "/fhir/metadata"),  # the capability statement names no record

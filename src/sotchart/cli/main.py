@@ -22,6 +22,7 @@ from sotchart.services import (
     fhir_export,
     fhir_import,
     patients,
+    reminders,
     research,
     users,
 )
@@ -37,10 +38,12 @@ user_cli = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit log.", no_args_is_help=True)
 clinic_cli = typer.Typer(help="The clinics of a group, in one database.", no_args_is_help=True)
+reminders_cli = typer.Typer(help="Appointment confirmations and reminders.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(clinic_cli, name="clinic")
+cli.add_typer(reminders_cli, name="reminders")
 cli.add_typer(protocol_cli, name="protocol")
 cli.add_typer(questionnaire_cli, name="questionnaire")
 cli.command("evaluate")(evaluate)
@@ -85,6 +88,15 @@ def clinic_list() -> None:
     for c in rows:
         table.add_row(str(c.id), c.name)
     out.print(table)
+
+
+@reminders_cli.command("send")
+def reminders_send() -> None:
+    """Send the confirmations and reminders that are due, through each clinic's mail server (for cron,
+    when the servers' own sender is off: SOTCHART_REMINDER_INTERVAL_SECONDS=0)."""
+    with app_handle() as app:
+        done = reminders.send_due(app)
+    out.print(f"sent {done.sent}, failed {done.failed} (tried again later), skipped {done.skipped}")
 
 
 def _add_clinic(app: App, clinic_name: str, email: str, name: str, password: str) -> None:

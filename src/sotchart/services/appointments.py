@@ -12,7 +12,7 @@ from sotchart.domain import appointments as rules
 from sotchart.domain.appointments import Caution, NeedsConfirmation, Slot, Status
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.roles import Action
-from sotchart.services import visits
+from sotchart.services import reminders, visits
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import appointments as store
 from sotchart.store import clinics as clinic_store
@@ -109,6 +109,7 @@ class Booking:
 
     values: dict[str, Any]
     cautions: list[Caution] = field(default_factory=list)
+    patient_email: str = ""  # where the confirmation and reminder go, if the clinic sends mail
 
 
 def check_booking(u: Unit, data: dict[str, Any], *, current: dict[str, Any] | None = None) -> Booking:
@@ -123,14 +124,17 @@ def check_booking(u: Unit, data: dict[str, Any], *, current: dict[str, Any] | No
         return data.get(name) if data.get(name) not in (None, "") else (current or {}).get(name)
 
     patient_id = current["patient_id"] if current else data.get("patient_id")
+    email = ""
     if current is None:
         try:
             pid = _number(patient_id, "patient_id", "a patient")
         except InvalidInput as e:
             problems += e.problems
             pid = 0
-        if pid and patient_store.get(u.conn, cid, pid) is None:
+        found = patient_store.get(u.conn, cid, pid) if pid else None
+        if pid and found is None:
             problems.append(FieldProblem("patient_id", "Choose a patient of this clinic."))
+        email = str((found or {}).get("email") or "")
         values["patient_id"] = pid
     clinician = None
     try:
@@ -194,7 +198,8 @@ def check_booking(u: Unit, data: dict[str, Any], *, current: dict[str, Any] | No
     assert starts_at is not None and clinician is not None
     values["starts_at"] = starts_at
     values["ends_at"] = starts_at + timedelta(minutes=minutes)
-    return Booking(values, cautions_for(u, values, appointment_id=(current or {}).get("id"), current=current))
+    cautions = cautions_for(u, values, appointment_id=(current or {}).get("id"), current=current)
+    return Booking(values, cautions, email)
 
 
 def cautions_for(
@@ -251,6 +256,7 @@ def book(app: App, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
             detail=_said(booking)
             + (" confirmed: " + ",".join(c.code for c in booking.cautions) if booking.cautions else ""),
         )
+        reminders.queue(u, {"id": aid, "starts_at": booking.values["starts_at"]}, booking.patient_email)
         return _get(u, aid)
 
 
@@ -323,6 +329,8 @@ def move(app: App, actor: Actor, appointment_id: int, data: dict[str, Any], if_m
             patient_id=row["patient_id"],
             detail=f"from={row['starts_at'].isoformat()} clinician={row['clinician_id']} to " + _said(booking),
         )
+        if booking.values["starts_at"] != row["starts_at"]:
+            reminders.moved(u, appointment_id, booking.values["starts_at"])
         return _get(u, appointment_id)
 
 
@@ -370,6 +378,8 @@ def set_status(
                 raise InvalidInput("Choose a room of this clinic.", [FieldProblem("room_id", "Choose from the list.")])
             values["room_id"] = int(room_id)
         _change(u, row, values, if_match)
+        if to in (Status.CANCELLED, Status.NO_SHOW):
+            reminders.called_off(u, appointment_id)
         u.audit(f"appointment.{to.value}", "appointment", appointment_id, patient_id=row["patient_id"], detail=reason)
         return _get(u, appointment_id)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -11,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 
 from sotchart.domain.errors import FieldProblem, InvalidInput, NotSignedIn
 from sotchart.domain.roles import Role
-from sotchart.services import passwords
+from sotchart.services import passwords, secrets_at_rest
 from sotchart.services.context import Actor, App, Unit, before_actor
 from sotchart.store import clinics as clinic_store
 from sotchart.store import users as user_store
@@ -45,11 +44,6 @@ class SessionUser:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _fernet(app: App) -> Fernet:
-    key = hashlib.sha256(app.settings.resolved_secret_key().encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _mfa_state(app: App, user: dict[str, object]) -> str:
@@ -260,9 +254,7 @@ def begin_enrollment(app: App, token: str) -> tuple[str, str]:
             secret = _decrypt(app, str(sess["mfa_pending"]))
         else:
             secret = pyotp.random_base32()
-            user_store.set_session_fields(
-                conn, str(sess["id"]), mfa_pending=_fernet(app).encrypt(secret.encode()).decode()
-            )
+            user_store.set_session_fields(conn, str(sess["id"]), mfa_pending=secrets_at_rest.seal(app, secret))
     uri = pyotp.TOTP(secret).provisioning_uri(name=str(user["email"]), issuer_name=ISSUER)
     return secret, uri
 
@@ -314,7 +306,7 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
             changes: dict[str, object] = {"failed_attempts": 0, "locked_until": None}
             user_store.clear_throttle(conn, keys[1:])
             if enrolling:
-                changes |= {"mfa_enrolled_at": now, "mfa_secret": _fernet(app).encrypt(secret.encode()).decode()}
+                changes |= {"mfa_enrolled_at": now, "mfa_secret": secrets_at_rest.seal(app, secret)}
                 codes = new_recovery_codes(conn, uid, now)
                 _audit(app, u, "mfa.enroll", user, "success", address)
             if ok:
@@ -357,7 +349,7 @@ def check_code(app: App, token: str, code: str, address: str) -> CodeAccepted:
 
 def _decrypt(app: App, value: str) -> str:
     try:
-        return _fernet(app).decrypt(value.encode()).decode()
+        return secrets_at_rest.open_sealed(app, value)
     except InvalidToken:
         return ""
 

@@ -13,7 +13,7 @@ from sotchart.domain import care_plans as rules
 from sotchart.domain.appointments import Caution, NeedsConfirmation, Status
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from sotchart.domain.roles import Action
-from sotchart.services import appointments
+from sotchart.services import appointments, reminders
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import appointments as appointment_store
 from sotchart.store import care_plans as store
@@ -304,6 +304,14 @@ def book_series(app: App, actor: Actor, plan_id: int, data: dict[str, Any]) -> l
                 appointment_store.create(
                     u.conn, clinic_id=u.clinic_id(), values=values, actor_id=actor.user_id, now=u.now
                 )
+            )
+            # One message confirms the whole series (on its first visit); each visit has its reminder.
+            first = number == asked[0]
+            reminders.queue(
+                u,
+                {"id": ids[-1], "starts_at": values["starts_at"]},
+                booking.patient_email,
+                confirm="series" if first else None,
             )
         if all_cautions and data.get("confirm") not in ("1", "on", "true", True):
             raise NeedsConfirmation(all_cautions)  # the transaction rolls back: nothing is booked

@@ -458,6 +458,54 @@ appointment = Table(
     Index("ix_appointment_plan", "care_plan_id", "plan_number"),
 )
 
+# A clinician's calendar feed: the address's token is the key (only its SHA-256 is kept), one live each.
+calendar_feed = Table(
+    "calendar_feed",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# The clinic's own mail server, through which appointment confirmations and reminders go.
+clinic_mail = Table(
+    "clinic_mail",
+    metadata,
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), primary_key=True, autoincrement=False),
+    Column("host", String(200), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("security", String(10), nullable=False),  # starttls | ssl | none
+    Column("username", String(200), nullable=False, server_default=""),
+    Column("password", String(600), nullable=True),  # encrypted with the secret key
+    Column("sender", String(254), nullable=False),
+    Column("reminder_hours", Integer, nullable=False, server_default="24"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# The outbox of messages to patients about their appointments, written with the booking: pending →
+# sending (claimed by one sender) → sent, or back to pending with its error, failed after five tries, or
+# cancelled when the appointment is. Kept, as a record of what the patient was told and when.
+appointment_message = Table(
+    "appointment_message",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("appointment_id", Integer, ForeignKey("appointment.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # confirmation | reminder
+    Column("channel", String(10), nullable=False),  # email (text messages: a provider behind TextProvider)
+    Column("recipient", String(254), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", String(300), nullable=False, server_default=""),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_appointment_message_due", "status", "due_at"),
+)
+
 audit_event = Table(
     "audit_event",
     metadata,

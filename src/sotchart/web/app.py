@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sotchart import __version__
+from sotchart.services import reminders
 from sotchart.services.context import App
 from sotchart.settings import Settings
 from sotchart.web import errors
@@ -34,6 +35,7 @@ from sotchart.web.pages import kiosk as kiosk_pages
 from sotchart.web.pages import reports as report_pages
 from sotchart.web.pages import research as research_pages
 from sotchart.web.pages import router as pages_router
+from sotchart.web.pages import settings as settings_pages
 from sotchart.web.pages import tokens as token_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -45,7 +47,15 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # A server sends the appointment messages that fall due; a handle passed in (tests) sends none.
+        sender = (
+            reminders.SenderLoop(handle, settings.reminder_interval_seconds).start()
+            if app_handle is None and settings.reminder_interval_seconds
+            else None
+        )
         yield
+        if sender is not None:
+            sender.stop()
         if app_handle is None:  # a handle passed in belongs to the caller
             handle.close()
 
@@ -83,6 +93,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(pages_router.router)
     app.include_router(calendar_pages.router)
     app.include_router(care_plan_pages.router)
+    app.include_router(settings_pages.router)
     app.include_router(charting_pages.router)
     app.include_router(kiosk_pages.router)
     app.include_router(analytics_pages.router)

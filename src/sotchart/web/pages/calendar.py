@@ -76,6 +76,7 @@ def calendar_page(
         next_day=shown + step,
         clinician=clinician,
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
+        is_clinician=setup.clinician(user.actor.user_id or 0) is not None,
         status_words=rules.STATUS_WORDS,
         hours=_grid_hours(setup.hours, dates),
         # The grid's weekdays (Sunday 0, as the component counts them) on which the clinic is closed.

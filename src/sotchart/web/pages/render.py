@@ -20,6 +20,7 @@ MENU: tuple[tuple[str, str, Action], ...] = (
     ("Patients", "/patients", Action.PATIENT_SEARCH),
     ("Analytics", "/analytics", Action.ANALYTICS_READ),
     ("Research", "/research", Action.DEIDENTIFIED_READ),
+    ("Settings", "/settings", Action.CLINIC_SETTINGS),
     ("Tokens", "/tokens", Action.USER_MANAGE),
 )
 
