@@ -99,4 +99,4 @@ def test_a_double_click_on_register_makes_one_patient(page: Page, live_server: s
     page.get_by_label("Given name").fill("Quinn")
     page.get_by_label("Date of birth").fill("1971-06-30")
     page.get_by_role("button", name="Register patient").click()
-    expect(page.locator("#possible-duplicate")).to_contain_text("Already registered as chart")
+    expect(page.locator("#possible-duplicate")).to_contain_text("Same name and birth date as chart")

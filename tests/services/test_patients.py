@@ -20,11 +20,47 @@ def test_register_then_find_by_name_prefix_dob_and_chart_number(app: App) -> Non
     assert [x.id for x in by_pair] == [p.id]
     by_dob = patients.search_patients(app, actor, patients.SearchQuery.parse("", "1975-02-03"))
     assert p.id in [x.id for x in by_dob]
-    by_dmy = patients.search_patients(app, actor, patients.SearchQuery.parse("03/02/1975"))
-    assert p.id in [x.id for x in by_dmy]
+    # A US desk types the month first; a first number over 12 can only be a day.
+    by_us_date = patients.search_patients(app, actor, patients.SearchQuery.parse("02/03/1975"))
+    assert p.id in [x.id for x in by_us_date]
+    assert p.id not in [x.id for x in patients.search_patients(app, actor, patients.SearchQuery.parse("03/02/1975"))]
+    late = factories.patient(app, c, family_name="Dayfirst", birth_date="1984-03-27")
+    assert late.id in [x.id for x in patients.search_patients(app, actor, patients.SearchQuery.parse("27/03/1984"))]
     by_chart = patients.search_patients(app, actor, patients.SearchQuery.parse(p.chart_number))
     assert [x.id for x in by_chart] == [p.id]
     assert patients.search_patients(app, actor, patients.SearchQuery.parse("lukz")) == []
+
+
+def test_the_desk_finds_a_patient_by_phone_email_or_given_name_first(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(
+        app, c, family_name="Okonkwo", given_name="Adaeze", phone="(555) 010-0142", email="Adaeze.O@Example.org"
+    )
+    factories.patient(app, c, family_name="Adaeze", given_name="Okonkwoson")  # the other way round
+    actor = c.actor("assistant")
+
+    def found(text: str) -> list[int]:
+        return [x.id for x in patients.search_patients(app, actor, patients.SearchQuery.parse(text))]
+
+    assert found("adaeze okonkwo")[0] == p.id  # given name first, as said at the desk
+    assert p.id in found("okonkwo adaeze")
+    for typed in ("0142", "010-0142", "555 010 0142", "+1 555 010 0142", "15550100142"):
+        assert found(typed) == [p.id], typed
+    assert found("adaeze.o@example.org") == [p.id] and found("ADAEZE.O@") == [p.id]
+    assert found("9999") == []
+
+
+def test_a_second_registration_by_phone_or_email_is_asked_about(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    first = factories.patient(app, c, family_name="Phoneone", phone="555-010-0199", email="same@example.org")
+    data = {"family_name": "Phonetwo", "given_name": "Bea", "birth_date": "1990-01-01", "phone": "+1 (555) 010 0199"}
+    with pytest.raises(patients.PossibleDuplicate) as e:
+        patients.register_patient(app, c.actor("assistant"), data)
+    assert e.value.patient_ids == [first.id] and "same phone" in e.value.detail
+    with pytest.raises(patients.PossibleDuplicate, match="same email"):
+        patients.register_patient(app, c.actor("assistant"), {**data, "phone": "", "email": "SAME@example.org"})
+    second = patients.register_patient(app, c.actor("assistant"), {**data, "confirm_not_duplicate": "1"})
+    assert second.id != first.id
 
 
 def test_search_never_crosses_clinics(app: App) -> None:

@@ -33,6 +33,21 @@ class PatientDetails:
     email: str = ""
     address: str = ""
     external_id: str = ""  # e.g. a previous system's chart number
+    preferred_name: str = ""  # what the patient likes to be called ("Liz"); the legal name stays on records
+    emergency_name: str = ""
+    emergency_phone: str = ""
+    emergency_relationship: str = ""
+    referring_provider: str = ""
+
+
+# Registration's lengths beyond the names (the database's own limits).
+TEXT_LIMITS = {
+    "preferred_name": MAX_NAME,
+    "emergency_name": 200,
+    "emergency_relationship": 50,
+    "referring_provider": 200,
+    "external_id": 64,
+}
 
 
 # Latin letters that Unicode does not decompose into a base letter plus an accent.
@@ -64,12 +79,15 @@ def check_details(details: PatientDetails, today: date) -> None:
         p.add("sex", f"Choose one of: {', '.join(SEXES)}.")
     if details.phone and not _PHONE.match(details.phone):
         p.add("phone", "Use digits, spaces and + ( ) - . only (5 to 30 characters).")
+    if details.emergency_phone and not _PHONE.match(details.emergency_phone):
+        p.add("emergency_phone", "Use digits, spaces and + ( ) - . only (5 to 30 characters).")
     if details.email and not _EMAIL.match(details.email):
         p.add("email", "Enter an address like name@example.com.")
     if len(details.address) > MAX_TEXT:
         p.add("address", f"Use at most {MAX_TEXT} characters.")
-    if len(details.external_id) > 64:
-        p.add("external_id", "Use at most 64 characters.")
+    for name, limit in TEXT_LIMITS.items():
+        if len(getattr(details, name)) > limit:
+            p.add(name, f"Use at most {limit} characters.")
     p.raise_if_any()
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sotchart.domain.patients import search_key
+from sotchart.domain.patients import PatientDetails, search_key
 from sotchart.domain.roles import Action
 from sotchart.services import clinics, passwords
 from sotchart.services.context import Actor, App, Unit, before_actor, unit
 from sotchart.services.demo_calendar import book_the_calendar
+from sotchart.services.patients import search_keys
 from sotchart.store import clinics as clinic_store
 from sotchart.store import patients as patient_store
 from sotchart.store import users as user_store
@@ -107,23 +108,25 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
             given = rng.choice(GIVEN_F if sex == "female" else GIVEN_M)
             family = FAMILY[i % len(FAMILY)]
             birth = date(rng.randint(1945, 2015), rng.randint(1, 12), rng.randint(1, 28))
+            details = PatientDetails(
+                family_name=family,
+                given_name=given,
+                birth_date=birth,
+                sex=sex,
+                phone=f"+1 555 01{rng.randint(10, 99)} {rng.randint(1000, 9999)}",
+                email=f"{search_key(given)}.{search_key(family).replace(chr(39), '')}@example.org",
+                address=f"{rng.randint(1, 400)} Harbour Road, Port Lewis",
+                preferred_name="",
+                emergency_name=f"{rng.choice(GIVEN_F + GIVEN_M)} {family}",
+                emergency_phone=f"+1 555 02{rng.randint(10, 99)} {rng.randint(1000, 9999)}",
+                emergency_relationship=rng.choice(("spouse", "parent", "sibling", "friend")),
+            )
             pid = patient_store.create(
                 u.conn,
                 clinic_id=clinic.id,
                 actor_id=staff_ids[2],
                 now=u.now,
-                values={
-                    "family_name": family,
-                    "given_name": given,
-                    "family_key": search_key(family),
-                    "given_key": search_key(given),
-                    "birth_date": birth,
-                    "sex": sex,
-                    "phone": f"+1 555 01{rng.randint(10, 99)} {rng.randint(1000, 9999)}",
-                    "email": f"{search_key(given)}.{search_key(family).replace(chr(39), '')}@example.org",
-                    "address": f"{rng.randint(1, 400)} Harbour Road, Port Lewis",
-                    "external_id": "",
-                },
+                values=asdict(details) | search_keys(details),
             )
             if i % 7 == 3:
                 patient_store.add_alert(

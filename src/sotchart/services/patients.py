@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -15,7 +16,7 @@ from sotchart.services.questionnaires import Course, read_courses
 from sotchart.store import patients as patient_store
 from sotchart.store import visits as visit_store
 
-DETAIL_FIELDS = ("family_name", "given_name", "birth_date", "sex", "phone", "email", "address", "external_id")
+DETAIL_FIELDS = tuple(PatientDetails.__dataclass_fields__)  # what registration and its changes take
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class Patient:
     email: str
     address: str
     external_id: str
+    preferred_name: str
+    emergency_name: str
+    emergency_phone: str
+    emergency_relationship: str
+    referring_provider: str
     status: str
     version: int
     created_at: datetime
@@ -86,7 +92,7 @@ def parse_details(data: dict[str, Any]) -> PatientDetails:
     except ValueError:
         problems.append(FieldProblem("birth_date", "Enter the date of birth as YYYY-MM-DD, e.g. 1984-03-27."))
     texts = {}
-    for name in ("family_name", "given_name", "sex", "phone", "email", "address", "external_id"):
+    for name in (f for f in DETAIL_FIELDS if f != "birth_date"):
         value = data.get(name, "")
         if value is None:
             value = ""
@@ -107,29 +113,59 @@ class PossibleDuplicate(InvalidInput):
         self.patient_ids = patient_ids
 
 
+def phone_key(raw: str, region: str = "US") -> str:
+    """A phone number as searched: its national digits, reversed, so the last digits the desk types are an
+    index prefix ("0142" finds +1 555 010 0142). Read by phonenumbers where it parses; its digits if not."""
+    import phonenumbers  # loaded when a number is registered or searched, not in every worker
+
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if len(digits) >= 10:  # a whole number; fewer digits are the end of one, searched as typed
+        with contextlib.suppress(phonenumbers.NumberParseException):
+            digits = str(phonenumbers.parse(raw, region).national_number)
+    return digits[::-1][:20]
+
+
+def search_keys(details: PatientDetails) -> dict[str, str]:
+    """The keys a patient is found by: names folded, the phone's reversed digits, the email folded."""
+    return {
+        "family_key": search_key(details.family_name),
+        "given_key": search_key(details.given_name),
+        "phone_key": phone_key(details.phone) if details.phone else "",
+        "email_key": details.email.strip().lower(),
+    }
+
+
+def _refuse_possible_duplicate(u: Any, details: PatientDetails, values: dict[str, Any]) -> None:
+    """A double-click on Register, or the same person registered twice (same name and birth date, or the
+    same phone or email): ask before a second chart, naming what matched."""
+    same = patient_store.same_person(
+        u.conn,
+        clinic_id=u.clinic_id(),
+        family_key=values["family_key"],
+        given_key=values["given_key"],
+        birth_date=details.birth_date,
+        phone_key=values["phone_key"] if len(values["phone_key"]) >= 7 else "",
+        email_key=values["email_key"],
+    )
+    if not same:
+        return
+    charts = ", ".join(str(s["chart_number"]) for s in same)
+    matched = sorted({m for s in same for m in s["matched"]})
+    raise PossibleDuplicate(
+        f"{details.given_name} {details.family_name} may already be registered: the same {' and '.join(matched)} "
+        f"as chart {charts}. Open that chart, or confirm this is a different person.",
+        [FieldProblem("confirm_not_duplicate", f"Same {' and '.join(matched)} as chart {charts}.")],
+        [int(s["id"]) for s in same],
+    )
+
+
 def register_patient(app: App, actor: Actor, data: dict[str, Any]) -> Patient:
     details = parse_details(data)
     with unit(app, actor, Action.PATIENT_CREATE, "patient") as u:
         check_details(details, u.today())
-        values = asdict(details)
-        values["family_key"] = search_key(details.family_name)
-        values["given_key"] = search_key(details.given_name)
-        same = patient_store.same_name_and_birth(
-            u.conn,
-            clinic_id=u.clinic_id(),
-            family_key=values["family_key"],
-            given_key=values["given_key"],
-            birth_date=details.birth_date,
-        )
-        if same and data.get("confirm_not_duplicate") not in (True, "true", "1"):
-            # A double-click on Register, or the same person registered twice: ask before a second chart.
-            charts = ", ".join(str(s["chart_number"]) for s in same)
-            raise PossibleDuplicate(
-                f"{details.given_name} {details.family_name}, born {details.birth_date:%d %b %Y}, is already "
-                f"registered (chart {charts}). Open that chart, or confirm this is a different person.",
-                [FieldProblem("confirm_not_duplicate", f"Already registered as chart {charts}.")],
-                [int(s["id"]) for s in same],
-            )
+        values = asdict(details) | search_keys(details)
+        if data.get("confirm_not_duplicate") not in (True, "true", "1"):
+            _refuse_possible_duplicate(u, details, values)
         pid = patient_store.create(u.conn, clinic_id=u.clinic_id(), values=values, actor_id=actor.user_id, now=u.now)
         u.audit("patient.create", "patient", pid, patient_id=pid)
         return _patient(patient_store.get(u.conn, u.clinic_id(), pid) or {})
@@ -146,10 +182,7 @@ def update_patient(app: App, actor: Actor, patient_id: int, data: dict[str, Any]
         details = parse_details(merged)
         check_details(details, u.today())
         expected = row["version"] if if_match is None else if_match
-        values = asdict(details) | {
-            "family_key": search_key(details.family_name),
-            "given_key": search_key(details.given_name),
-        }
+        values = asdict(details) | search_keys(details)
         if not patient_store.update_if_version(
             u.conn,
             clinic_id=u.clinic_id(),
@@ -168,7 +201,23 @@ def update_patient(app: App, actor: Actor, patient_id: int, data: dict[str, Any]
         return _patient(patient_store.get(u.conn, u.clinic_id(), patient_id) or {})
 
 
-_DATE_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_DATE_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_PHONE_LIKE = re.compile(r"^[0-9+()\-. ]+$")
+
+
+def _typed_date(text: str) -> date | None:
+    """A date of birth as the desk types it: 1979-03-02, or US style 03/02/1979 (month first); a first
+    number over 12 can only be a day (27/03/1984), so that one is read day first."""
+    try:
+        if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+            return date.fromisoformat(text)
+        m = _DATE_SLASHED.match(text)
+        if m:
+            a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            return date(year, b, a) if a > 12 else date(year, a, b)
+    except ValueError:
+        return None
+    return None
 
 
 @dataclass(frozen=True)
@@ -191,31 +240,48 @@ class SearchQuery:
         return cls(text, bd)
 
 
+def _merged(first: list[dict[str, Any]], then: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two searches' matches, the first's first, each patient once."""
+    seen = {r["id"] for r in first}
+    return first + [r for r in then if r["id"] not in seen]
+
+
 def search_patients(app: App, actor: Actor, query: SearchQuery, limit: int = 50) -> list[Patient]:
-    """Name prefix ("smi", "smith, jo"), a chart or external number, a date of birth, or a mix."""
+    """Name prefix ("smi", "smith, jo", "jo smith"), a chart or external number, the end of a phone number,
+    an email, a date of birth (ISO or US style), or a name with a date of birth."""
     with unit(app, actor, Action.PATIENT_SEARCH, "patient", read=True) as u:
         kwargs: dict[str, Any] = {"clinic_id": u.clinic_id(), "birth_date": query.birth_date, "limit": limit}
         text = query.text
-        iso = None
-        m = _DATE_DMY.match(text)
-        try:
-            iso = date.fromisoformat(text) if re.match(r"^\d{4}-\d{2}-\d{2}$", text) else None
-            if m:
-                iso = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        except ValueError:
-            iso = None
-        if iso:
-            kwargs["birth_date"] = iso
-        elif "," in text:
-            family, given = (search_key(x) for x in text.split(",", 1))
-            kwargs |= {"family_prefix": family, "given_prefix": given}
-        elif text and any(ch.isdigit() for ch in text):
-            kwargs["identifier"] = text
-        elif text:
-            kwargs["any_name_prefix"] = search_key(text)
+        iso = _typed_date(text)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        words = text.split()
         if not (text or query.birth_date):
             return []
-        rows = patient_store.search(u.conn, **kwargs)
+        if iso:
+            rows = patient_store.search(u.conn, **kwargs | {"birth_date": iso})
+        elif "@" in text:
+            rows = patient_store.search(u.conn, **kwargs | {"email_prefix": text.lower()})
+        elif _PHONE_LIKE.match(text) and len(digits) >= 4:
+            # A chart number of digits, or the end of a phone number: both, chart numbers first.
+            rows = _merged(
+                patient_store.search(u.conn, **kwargs | {"identifier": text}),
+                patient_store.search(u.conn, **kwargs | {"phone_key_prefix": phone_key(text)}),
+            )
+        elif "," in text:
+            family, given = (search_key(x) for x in text.split(",", 1))
+            rows = patient_store.search(u.conn, **kwargs | {"family_prefix": family, "given_prefix": given})
+        elif len(words) == 2 and not digits:
+            # "Adaeze Okonkwo" as the desk hears it, given name first; "Okonkwo Adaeze" too.
+            first, second = (search_key(w) for w in words)
+            rows = _merged(
+                patient_store.search(u.conn, **kwargs | {"family_prefix": second, "given_prefix": first}),
+                patient_store.search(u.conn, **kwargs | {"family_prefix": first, "given_prefix": second}),
+            )
+        elif digits:
+            rows = patient_store.search(u.conn, **kwargs | {"identifier": text})
+        else:
+            rows = patient_store.search(u.conn, **kwargs | {"any_name_prefix": search_key(text)})
+        rows = rows[:limit]
         u.audit("patient.search", "patient", "", detail=f"results={len(rows)}")
         u.audit_shown("patient.listed", (int(r["id"]) for r in rows), detail="search result")
         return [_patient(r) for r in rows]

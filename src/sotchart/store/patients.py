@@ -97,11 +97,13 @@ def search(
     any_name_prefix: str = "",
     birth_date: date | None = None,
     identifier: str = "",
+    phone_key_prefix: str = "",
+    email_prefix: str = "",
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     """Matches ordered by family then given name. A one-word name searches both names: family-name
     matches come first, then given-name matches, each read along its own index."""
-    if any_name_prefix and not (family_prefix or given_prefix or birth_date or identifier):
+    if any_name_prefix and not (family_prefix or given_prefix or birth_date or identifier or phone_key_prefix):
         by_family = search(conn, clinic_id=clinic_id, family_prefix=any_name_prefix, limit=limit)
         seen = {r["id"] for r in by_family}
         rows = conn.execute(
@@ -122,6 +124,11 @@ def search(
         )
         return (by_family + by_given)[:limit]
     conds = [patient.c.clinic_id == clinic_id]
+    # The phone's reversed digits and the folded email are index ranges too (ix_patient_phone_key, _email_key).
+    if phone_key_prefix:
+        conds += [patient.c.phone_key >= phone_key_prefix, patient.c.phone_key < phone_key_prefix + _TOP]
+    if email_prefix:
+        conds += [patient.c.email_key >= email_prefix, patient.c.email_key < email_prefix + _TOP]
     if family_prefix:
         conds += [patient.c.family_key >= family_prefix, patient.c.family_key < family_prefix + _TOP]
     if given_prefix:
@@ -196,3 +203,31 @@ def same_name_and_birth(
         )
     ).all()
     return [dict(r._mapping) for r in rows]
+
+
+def same_person(
+    conn: Connection,
+    *,
+    clinic_id: int,
+    family_key: str,
+    given_key: str,
+    birth_date: date,
+    phone_key: str = "",
+    email_key: str = "",
+) -> list[dict[str, Any]]:
+    """Registered patients who may be the same person, each with what matched: name and birth date, phone,
+    email (each read along its own index)."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in same_name_and_birth(
+        conn, clinic_id=clinic_id, family_key=family_key, given_key=given_key, birth_date=birth_date
+    ):
+        found.setdefault(row["id"], {**row, "matched": []})["matched"].append("name and birth date")
+    for what, column, key in (("phone", patient.c.phone_key, phone_key), ("email", patient.c.email_key, email_key)):
+        if not key:
+            continue
+        q = select(patient.c.id, patient.c.chart_number, patient.c.family_name, patient.c.given_name).where(
+            and_(patient.c.clinic_id == clinic_id, column == key)
+        )
+        for r in conn.execute(q.limit(5)):
+            found.setdefault(r.id, {**dict(r._mapping), "matched": []})["matched"].append(what)
+    return list(found.values())

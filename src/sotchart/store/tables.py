@@ -155,15 +155,48 @@ patient = Table(
     Column("email", String(254), nullable=False, server_default=""),
     Column("address", Text, nullable=False, server_default=""),
     Column("external_id", String(64), nullable=False, server_default=""),
+    Column("preferred_name", String(100), nullable=False, server_default=""),
+    Column("emergency_name", String(200), nullable=False, server_default=""),
+    Column("emergency_phone", String(30), nullable=False, server_default=""),
+    Column("emergency_relationship", String(50), nullable=False, server_default=""),
+    Column("referring_provider", String(200), nullable=False, server_default=""),
+    # The phone's digits reversed (so a search by its last digits is an index prefix), and the email folded.
+    Column("phone_key", String(20), nullable=False, server_default=""),
+    Column("email_key", String(254), nullable=False, server_default=""),
     Column("status", String(20), nullable=False, server_default="active"),
     Column("version", Integer, nullable=False, server_default="1"),
     *_who_and_when(),
     UniqueConstraint("clinic_id", "chart_number", name="uq_patient_chart_number"),
+    Index("ix_patient_phone_key", "clinic_id", "phone_key"),
+    Index("ix_patient_email_key", "clinic_id", "email_key"),
     Index("ix_patient_family_search", "clinic_id", "family_key", "given_key"),
     Index("ix_patient_given_search", "clinic_id", "given_key"),
     # Birth date, then the order results are listed in: a date-of-birth search needs no sort.
     Index("ix_patient_birth_date", "clinic_id", "birth_date", "family_key", "given_key"),
     Index("ix_patient_external_id", "clinic_id", "external_id"),
+)
+
+# A patient's insurance, as the front desk registers it: who pays (in priority order), the member and group
+# numbers, and who the subscriber is. Ended, never deleted; billing reads the active ones.
+coverage = Table(
+    "coverage",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False, index=True),
+    Column("priority", String(10), nullable=False),  # primary | secondary | tertiary
+    Column("payer_name", String(200), nullable=False),
+    Column("payer_id", String(30), nullable=False, server_default=""),  # the clearinghouse's payer id
+    Column("member_id", String(60), nullable=False),
+    Column("group_number", String(60), nullable=False, server_default=""),
+    Column("relationship", String(10), nullable=False),  # the patient to the subscriber: self | spouse | child | other
+    Column("subscriber_name", String(200), nullable=False, server_default=""),
+    Column("subscriber_birth_date", Date, nullable=True),
+    Column("start_date", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("status", String(10), nullable=False, server_default="active"),  # active | ended
+    Column("version", Integer, nullable=False, server_default="1"),
+    *_who_and_when(),
 )
 
 patient_alert = Table(
