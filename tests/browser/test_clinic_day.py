@@ -97,8 +97,10 @@ def test_the_plan_books_its_series_and_today_shows_the_misses(page: Page, live_s
     factories.care_plan(app, c, p.id, frequency="3 a week for 2 weeks, then 2 a week for 3 weeks")
     for name, status in (("Cancelson", "cancelled"), ("Noshowell", "no-show")):
         other = factories.patient(app, c, family_name=name)
-        a = factories.appointment(app, c, other.id, starts_at="2026-12-07T15:00")
+        a = factories.appointment(app, c, other.id, starts_at="2026-12-07T09:00")
+        app.clock = lambda: MONDAY_8.replace(hour=9, minute=20)  # a no-show is marked once their time has passed
         appointments.set_status(app, c.actor("assistant"), a["id"], status, reason="Called: car trouble")
+        app.clock = lambda: MONDAY_8
     sign_in(page, live_server, c.emails["assistant"])
     page.goto(f"{live_server}/patients/{p.id}")
     page.get_by_role("button", name="Book the plan's visits").click()

@@ -16,6 +16,7 @@ from sotchart.domain.errors import InvalidInput
         ("3 a week for 4 weeks, then 2 a week for 4 weeks", [(3, 4), (2, 4)]),
         ("3x/wk x 4 wks then 2x/wk x 6 wks", [(3, 4), (2, 6)]),
         ("2 times per week for 6 weeks", [(2, 6)]),
+        ("twice a week for six weeks", [(2, 6)]),
         ("Twice weekly for a month", []),  # not a form sotchart can read: it says so rather than guess
     ],
 )
@@ -40,6 +41,15 @@ def test_a_plan_that_cannot_be_read_or_is_too_long_says_what_to_fix() -> None:
     assert {p.field for p in e.value.problems} == {"frequency", "reexam_every"}
     with pytest.raises(InvalidInput, match="care plan"):
         cp.check_cadence({"frequency": "7 a week for 2 weeks"})
+    for text, says in (
+        ("3 a week for 0 weeks", "1 to 52 weeks"),
+        ("3 a week for 1.5 weeks", "could not read"),
+        ("3 a week for 4 weeks, then", "ends with"),
+        ("3 a week for 4 weeks, then as needed", "could not read “as needed”"),
+    ):
+        with pytest.raises(InvalidInput) as e:
+            cp.check_cadence({"frequency": text})
+        assert says in e.value.problems[0].message, (text, e.value.problems)
     with pytest.raises(InvalidInput):
         cp.check_cadence({"frequency": "5 a week for 30 weeks"})  # 150 visits
 

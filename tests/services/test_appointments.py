@@ -91,6 +91,9 @@ def test_move_cancel_and_no_show_keep_the_row_and_its_trail(app: App, desk) -> N
     # The slot is free again: booking it needs no confirmation.
     _book(app, c, p, clinician, "2026-12-08T11:00")
     today = _book(app, c, p, clinician, "2026-12-07T15:00")
+    with pytest.raises(Conflict, match="not late yet"):
+        appointments.set_status(app, c.actor("assistant"), today["id"], "no-show")
+    app.clock = lambda: MONDAY_8.replace(hour=15, minute=20)
     missed = appointments.set_status(app, c.actor("assistant"), today["id"], "no-show")
     assert missed["shown_status"] == "no-show"
     with pytest.raises(Conflict, match="on its day"):  # tomorrow's cannot be checked in today
@@ -119,3 +122,29 @@ def test_a_researcher_sees_no_calendar(app: App, desk) -> None:  # type: ignore[
     c, _p, _clinician = desk
     with pytest.raises(Forbidden):
         appointments.calendar(app, c.actor("researcher"), MONDAY_8.date(), 1)
+
+
+def test_two_appointments_on_one_day_open_two_visits(app: App, desk) -> None:  # type: ignore[no-untyped-def]
+    c, p, clinician = desk
+    other = factories.second_clinician(app, c)
+    morning = _book(app, c, p, clinician, "2026-12-07T09:00", type="re-examination")
+    afternoon = _book(app, c, p, c.actors["clinician2"].user_id, "2026-12-07T14:00")
+    first = appointments.open_visit(app, c.actor("clinician"), morning["id"])
+    second = appointments.open_visit(app, c.actors["clinician2"], afternoon["id"])
+    assert first != second
+    v = visits.get_visit(app, c.actor("clinician"), second)
+    assert v.kind == "follow-up"
+    assert other  # the second clinician's email
+
+
+def test_a_clash_names_the_other_booking_in_the_clinics_own_time(app: App, desk) -> None:  # type: ignore[no-untyped-def]
+    from sotchart.services import clinic_settings
+
+    c, p, clinician = desk
+    hours = {d: "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")}
+    clinic_settings.save_details(app, c.actor("owner"), {"time_zone": "America/Chicago", **hours})
+    other = factories.patient(app, c, family_name="Otherperson")
+    _book(app, c, p, clinician, "2026-12-07T09:00")
+    with pytest.raises(NeedsConfirmation) as e:
+        _book(app, c, other, clinician, "2026-12-07T09:05")
+    assert "is booked 09:00–09:15" in e.value.warnings[0].message

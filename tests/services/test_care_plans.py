@@ -83,3 +83,36 @@ def test_only_a_clinician_sets_the_plan_and_a_new_plan_ends_the_old(app: App, pl
         care_plans.set_plan(app, c.actor("assistant"), p.id, {"frequency": "2 a week for 4 weeks"})
     again = care_plans.set_plan(app, c.actor("clinician"), p.id, {"frequency": "1 a week for 4 weeks"})
     assert again.id != plan.id and care_plans.active_plan(app, c.actor("clinician"), p.id).id == again.id
+
+
+def test_a_changed_cadence_keeps_the_booked_visits_and_books_only_the_rest(app: App, planned) -> None:  # type: ignore[no-untyped-def]
+    c, p, plan = planned
+    form = {"first_date": "2026-12-08", "time": "09:00", "clinician_id": c.actor("clinician").user_id}
+    _plan, proposed = care_plans.propose_series(app, c.actor("assistant"), plan.id, form)
+    first_four = {f"starts_at_{x.number}": x.starts_at.strftime("%Y-%m-%dT%H:%M") for x in proposed[:4]}
+    care_plans.book_series(app, c.actor("assistant"), plan.id, {**form, **first_four})
+    again = care_plans.set_plan(app, c.actor("clinician"), p.id, {"frequency": plan.frequency, "reexam_every": "6"})
+    assert again.id == plan.id  # the same plan sent again changes nothing
+    changed = care_plans.set_plan(
+        app,
+        c.actor("clinician"),
+        p.id,
+        {"frequency": "2 a week for 5 weeks", "reexam_every": "6", "start_date": "2026-12-07"},
+    )
+    assert changed.id != plan.id and changed.progress.booked == 4
+    _plan, rest = care_plans.propose_series(app, c.actor("assistant"), changed.id, form)
+    assert [x.number for x in rest] == list(range(5, 11))
+
+
+def test_a_plan_for_a_patient_without_an_episode_starts_one(app: App) -> None:
+    app.clock = lambda: MONDAY_8
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c)
+    with pytest.raises(InvalidInput) as e:
+        care_plans.set_plan(app, c.actor("clinician"), p.id, {"frequency": "2 a week for 4 weeks"})
+    assert e.value.problems[0].field == "complaint"
+    plan = care_plans.set_plan(
+        app, c.actor("clinician"), p.id, {"frequency": "2 a week for 4 weeks", "complaint": "Neck pain"}
+    )
+    assert plan.cadence.visits == 8
+    assert visits.create_visit(app, c.actor("clinician"), p.id, {}).complaint == "Neck pain"

@@ -138,3 +138,19 @@ def test_each_role_sees_only_the_menu_it_may_open(app: App) -> None:
             "researcher": ["/analytics", "/research"],
         }[role]
         assert links == expected, role
+
+
+def test_a_booking_sent_after_the_session_lapsed_comes_back_to_its_form(app: App) -> None:
+    _c, p, desk = _desk(app)
+    form_page = f"/appointments/new?patient_id={p.id}&at=2026-12-07T10:00"
+    token = web.csrf(desk)
+    desk.post("/sign-out", data={"csrf_token": token})
+    r = desk.post(
+        "/appointments",
+        data={"csrf_token": token, "patient_id": str(p.id), "starts_at": "2026-12-07T10:00"},
+        headers={"Referer": "http://testserver" + form_page},
+    )
+    assert r.status_code == 303
+    from urllib.parse import unquote
+
+    assert unquote(r.headers["location"]) == "/sign-in?next=" + form_page

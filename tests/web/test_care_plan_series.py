@@ -68,6 +68,7 @@ def test_today_shows_the_booked_the_cancelled_and_the_no_show(app: App) -> None:
         for i, person in enumerate(people)
     ]
     appointments.set_status(app, c.actor("assistant"), booked[1]["id"], "cancelled", reason="Car broke down")
+    app.clock = lambda: MONDAY_8.replace(hour=11, minute=30)  # past the missed 11:00, before the others' visits
     appointments.set_status(app, c.actor("assistant"), booked[2]["id"], "no-show")
     desk = web.client(app)
     web.sign_in(desk, c.emails["assistant"], app=app)

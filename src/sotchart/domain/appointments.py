@@ -184,7 +184,7 @@ class NeedsConfirmation(Conflict):
 
     def __init__(self, warnings: list[Caution]) -> None:
         super().__init__(
-            " ".join(w.message for w in warnings) + " Book anyway only if that is meant.",
+            " ".join(w.message for w in warnings) + " Go ahead only if that is meant.",
             [FieldProblem("starts_at", w.message) for w in warnings],
         )
         self.warnings = warnings

@@ -75,23 +75,53 @@ _PHASE = re.compile(
     r"(\d+)\s*(?:x|times?)?\s*(?:a|per|/|each|every)?\s*(?:week|wk)s?\b[^\d]*?(?:for|x|over)\s*(\d+)\s*(?:weeks?|wks?)\b",
     re.IGNORECASE,
 )
+_NUMBER_WORDS = {
+    "once": "1 times",
+    "twice": "2 times",
+    **{w: str(n) for n, w in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight"), start=1)},
+}
+_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_JOINERS = re.compile(r"(?:\bthen\b|\band\b|\bfollowed by\b|[,;.]|\s)+", re.IGNORECASE)
+
+
+def _spelled(text: str) -> str:
+    """Numbers written as words ("twice a week for six weeks") as digits."""
+    return _WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text or "")
 
 
 def parse_cadence_text(text: str) -> tuple[Phase, ...]:
     """The phases a plan's frequency as clinicians write it names ("3 a week for 4 weeks, then 2 a week for
-    4 weeks", "3x/wk x 4 wks"); empty when the text says none in a form this can read."""
-    return tuple(Phase(int(a), int(b)) for a, b in _PHASE.findall(text or "") if int(a) >= 1 and int(b) >= 1)
+    4 weeks", "3x/wk x 4 wks", "twice a week for six weeks"); empty when the text says none in a form this
+    can read."""
+    return tuple(Phase(int(a), int(b)) for a, b in _PHASE.findall(_spelled(text)))
+
+
+def unread_part(text: str) -> str:
+    """What of the frequency's text is neither a phase nor a word joining phases (``""``: all of it read)."""
+    return _JOINERS.sub(" ", _PHASE.sub(" ", _spelled(text))).strip()
 
 
 def check_cadence(data: Mapping[str, Any]) -> Cadence:
     """A cadence from the care-plan form (`frequency` as text, `reexam_every` visits), or InvalidInput naming
     each field to fix."""
     problems: list[FieldProblem] = []
-    phases = parse_cadence_text(str(data.get("frequency", "")))
-    if not phases:
+    text = str(data.get("frequency", ""))
+    phases = parse_cadence_text(text)
+    left = unread_part(text)
+    if not phases and not text.strip():
         problems.append(
             FieldProblem("frequency", "Write the frequency as '3 a week for 4 weeks, then 2 a week for 4 weeks'.")
         )
+    elif left or not phases:
+        problems.append(
+            FieldProblem(
+                "frequency",
+                f"sotchart could not read “{(left or text.strip())[:60]}”: write each phase as "
+                "“N a week for W weeks” (whole numbers), joined by “then”.",
+            )
+        )
+    elif re.search(r"(?:,|\bthen)\s*$", text.strip(), re.IGNORECASE):
+        problems.append(FieldProblem("frequency", "The frequency ends with “then”: add the next phase or remove it."))
     elif any(not 1 <= p.per_week <= PER_WEEK_MAX for p in phases):
         problems.append(FieldProblem("frequency", f"Use 1 to {PER_WEEK_MAX} visits a week."))
     elif any(not 1 <= p.weeks <= WEEKS_MAX for p in phases):

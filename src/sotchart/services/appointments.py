@@ -210,8 +210,16 @@ def cautions_for(
     start, end = values["starts_at"], values["ends_at"]
     patient_id = int(values.get("patient_id") or (current or {}).get("patient_id") or 0)
     new = Slot(appointment_id, patient_id, values["clinician_id"], values.get("room_id"), start, end)
+    # In the clinic's wall-clock time, so a clash names the other booking's time as the calendar shows it.
     others = [
-        Slot(o["id"], o["patient_id"], o["clinician_id"], o["room_id"], o["starts_at"], o["ends_at"])
+        Slot(
+            o["id"],
+            o["patient_id"],
+            o["clinician_id"],
+            o["room_id"],
+            o["starts_at"].astimezone(s.zone),
+            o["ends_at"].astimezone(s.zone),
+        )
         for o in store.near(u.conn, clinic_id=u.clinic_id(), start=start, end=end)
     ]
     clinician = s.clinician(values["clinician_id"])
@@ -367,6 +375,9 @@ def set_status(
             values["status_reason"] = reason
         if to == Status.ARRIVED:
             values["arrived_at"] = u.now
+        if to == Status.NO_SHOW and row["starts_at"] > u.now:
+            at = row["starts_at"].astimezone(read_setup(u).zone)
+            raise Conflict(f"The patient is not late yet: mark a no-show once {at:%H:%M} has passed.")
         if to in (Status.NO_SHOW, Status.ARRIVED, Status.IN_ROOM, Status.WITH_CLINICIAN, Status.DONE):
             day = row["starts_at"].astimezone(read_setup(u).zone).date()
             if day != u.today():
@@ -405,7 +416,13 @@ def open_visit(app: App, actor: Actor, appointment_id: int) -> int:
         try:
             visit_id = visits.create_in(u, row["patient_id"], data, clinician_id=row["clinician_id"]).id
         except visits.VisitExists as e:
-            visit_id = e.visit_id
+            # The patient's visit of the day (a walk-in opened before the appointment) is this appointment's,
+            # unless another appointment of theirs today already has it: then this one has its own visit.
+            if store.with_visit(u.conn, u.clinic_id(), e.visit_id) is None:
+                visit_id = e.visit_id
+            else:
+                data["second_visit_today"] = True
+                visit_id = visits.create_in(u, row["patient_id"], data, clinician_id=row["clinician_id"]).id
         _change(u, row, {"visit_id": visit_id, "status": Status.WITH_CLINICIAN.value}, None)
         u.audit(
             "appointment.visit", "appointment", appointment_id, patient_id=row["patient_id"], detail=f"visit={visit_id}"

@@ -112,36 +112,36 @@ def written_frequency(app: App, actor: Actor, patient_id: int) -> str:
 
 
 def set_plan(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) -> Plan:
-    """The episode's plan from now on; the plan it had before is ended (kept, never deleted)."""
+    """The episode's plan from now on. The plan it had before is ended (kept, never deleted) and its
+    appointments still ahead become the new plan's first visits, so changing the cadence books no visit
+    twice; the same plan sent again changes nothing. A patient with no episode yet starts one with it."""
     cadence = rules.check_cadence(data)
     with unit(app, actor, Action.CARE_PLAN_WRITE, "care-plan") as u:
         cid = u.clinic_id()
         if patient_store.get(u.conn, cid, patient_id) is None:
             raise NotFound("No such patient in this clinic.")
-        episodes = visit_store.episodes_for_patient(u.conn, clinic_id=cid, patient_id=patient_id)
-        raw_ep = str(data.get("episode_id") or "")
-        ep = (
-            next((e for e in episodes if str(e["id"]) == raw_ep), None)
-            if raw_ep
-            else (episodes[0] if episodes else None)
-        )
-        if ep is None:
-            raise InvalidInput(
-                "A care plan belongs to an episode of care.",
-                [FieldProblem("episode_id", "Choose one of this patient's episodes, or start one with a visit.")],
-            )
         try:
             start = date.fromisoformat(str(data.get("start_date") or u.today().isoformat()))
         except ValueError:
             raise InvalidInput(
                 "The start date needs fixing.", [FieldProblem("start_date", "Use YYYY-MM-DD.")]
             ) from None
+        ep = _episode_for_plan(u, patient_id, data, start)
         if start < ep["start_date"]:
             raise InvalidInput(
                 "The plan starts before its episode of care.",
                 [FieldProblem("start_date", f"Use {ep['start_date']:%d %b %Y} (the episode's start) or later.")],
             )
         previous = store.active_for_patients(u.conn, cid, [patient_id]).get(patient_id)
+        values = {
+            "patient_id": patient_id,
+            "episode_id": ep["id"],
+            "frequency": cadence.say(),
+            "reexam_every": cadence.reexam_every,
+            "start_date": start,
+        }
+        if previous is not None and all(previous[k] == v for k, v in values.items()):
+            return plans_of(u, [patient_id])[patient_id]  # sent again (a second click, a reload)
         if previous is not None:
             store.update_if_version(
                 u.conn,
@@ -153,16 +153,55 @@ def set_plan(app: App, actor: Actor, patient_id: int, data: dict[str, Any]) -> P
                 now=u.now,
             )
             u.audit("care-plan.end", "care-plan", previous["id"], patient_id=patient_id, detail="a new plan follows")
-        values = {
-            "patient_id": patient_id,
-            "episode_id": ep["id"],
-            "frequency": cadence.say(),
-            "reexam_every": cadence.reexam_every,
-            "start_date": start,
-        }
         pid = store.create(u.conn, clinic_id=cid, values=values, actor_id=actor.user_id, now=u.now)
-        u.audit("care-plan.set", "care-plan", pid, patient_id=patient_id, detail=cadence.say())
+        moved = []
+        if previous is not None:
+            done = store.visits_done(u.conn, [{"id": pid, **values}], u.today())[pid]
+            ahead = [
+                a
+                for a in appointment_store.of_plan(u.conn, cid, previous["id"])
+                if a["status"] == "booked" and a["starts_at"] >= u.now
+            ]
+            for n, a in enumerate(ahead, start=done + 1):
+                appointment_store.set_plan(u.conn, a["id"], pid, n)
+                moved.append(a["id"])
+        u.audit(
+            "care-plan.set", "care-plan", pid, patient_id=patient_id, detail=f"{cadence.say()} carried={len(moved)}"
+        )
         return plans_of(u, [patient_id])[patient_id]
+
+
+def _episode_for_plan(u: Unit, patient_id: int, data: dict[str, Any], start: date) -> dict[str, Any]:
+    """The episode named, or the patient's latest; with none yet, one started for the complaint given."""
+    episodes = visit_store.episodes_for_patient(u.conn, clinic_id=u.clinic_id(), patient_id=patient_id)
+    raw_ep = str(data.get("episode_id") or "")
+    if raw_ep:
+        ep = next((e for e in episodes if str(e["id"]) == raw_ep), None)
+        if ep is None:
+            raise InvalidInput(
+                "The episode of care is not this patient's.",
+                [FieldProblem("episode_id", "Choose one of this patient's episodes.")],
+            )
+        return ep
+    if episodes:
+        return episodes[0]
+    complaint = str(data.get("complaint") or "").strip()
+    if not 1 <= len(complaint) <= 200:
+        raise InvalidInput(
+            "A care plan belongs to an episode of care; this patient has none yet.",
+            [FieldProblem("complaint", "Name the complaint the plan is for (1 to 200 characters).")],
+        )
+    eid = visit_store.create_episode(
+        u.conn,
+        clinic_id=u.clinic_id(),
+        patient_id=patient_id,
+        complaint=complaint,
+        start_date=min(start, u.today()),
+        actor_id=u.actor.user_id,
+        now=u.now,
+    )
+    u.audit("episode.create", "episode", eid, patient_id=patient_id)
+    return visit_store.get_episode(u.conn, u.clinic_id(), eid) or {}
 
 
 # --- the series ---

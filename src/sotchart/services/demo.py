@@ -11,7 +11,7 @@ from sotchart.domain.patients import PatientDetails, search_key
 from sotchart.domain.roles import Action
 from sotchart.services import clinics, passwords
 from sotchart.services.context import Actor, App, Unit, before_actor, unit
-from sotchart.services.demo_calendar import book_the_calendar
+from sotchart.services.demo_calendar import book_the_calendar, slot_time
 from sotchart.services.patients import search_keys
 from sotchart.store import clinics as clinic_store
 from sotchart.store import patients as patient_store
@@ -142,7 +142,9 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
                     u.conn, patient_id=pid, kind="allergy", text="Latex", actor_id=staff_ids[2], now=u.now
                 )
             n_visits = long_history_visits if i == 0 else rng.randint(0, 14)
-            care = _visits(u, rng, clinic.id, pid, clinician_ids, today, n_visits)
+            # Today's patients whose time has come are in with the clinician; the rest are still to come.
+            open_today = slot_time(u, clinic.id, len(in_care), today) <= u.now
+            care = _visits(u, rng, clinic.id, pid, clinician_ids, today, n_visits, open_today, sex)
             if care is not None:
                 in_care.append(care)
             else:
@@ -246,15 +248,24 @@ def _record(rng: random.Random, category: int, pain: int, complaint: str) -> dic
 
 
 def _visits(
-    u: Unit, rng: random.Random, clinic_id: int, pid: int, clinician_ids: list[int], today: date, n: int
+    u: Unit,
+    rng: random.Random,
+    clinic_id: int,
+    pid: int,
+    clinician_ids: list[int],
+    today: date,
+    n: int,
+    open_today: bool,
+    sex: str,
 ) -> dict[str, Any] | None:
-    """The patient's episode and visits; what the calendar books from (None: no visit yet)."""
+    """The patient's episode and visits; what the calendar books from (None: no visit yet). The last visit is
+    today's, left open, if their appointment's time has come; otherwise it is still to come."""
     if n == 0:
         return None
     from sotchart.domain import charting as rules
     from sotchart.services.charting import write_signed
 
-    complaint = rng.choice(COMPLAINTS)
+    complaint = rng.choice([c for c in COMPLAINTS if sex == "female" or "pregnancy" not in c])
     # Every third day, ending today: the open last visit is on today's list.
     start = today - timedelta(days=3 * (n - 1))
     eid = visit_store.create_episode(
@@ -269,10 +280,13 @@ def _visits(
     patient = patient_store.get(u.conn, clinic_id, pid)
     category, pain = rng.choice([1, 1, 2, 3]), rng.randint(5, 9)
     examined_before: set[str] = set()
+    recent: list[dict[str, Any]] = []  # the last two weeks' visits, which came by appointment
     for k in range(n):
         d = start + timedelta(days=3 * k)
         clinician = rng.choice(clinician_ids)
         last = k == n - 1
+        if last and not open_today:
+            break  # their appointment today is later on
         if rng.random() < 0.15:
             category = min(3, max(1, category + rng.choice([-1, 1])))
         pain = max(0, min(10, pain + rng.choice([-1, -1, 0, 0, 1])))
@@ -293,7 +307,17 @@ def _visits(
         )["id"]
         if last:
             # Today's visit is left open, as a clinic's would be.
-            return {"patient_id": pid, "episode_id": eid, "episode_start": start, "today_visit_id": vid}
+            return {
+                "patient_id": pid,
+                "episode_id": eid,
+                "episode_start": start,
+                "today_visit_id": vid,
+                "today_kind": kind,
+                "recent": recent,
+                "clinician": clinician,
+            }
+        if d >= today - timedelta(days=14):
+            recent.append({"visit_id": vid, "day": d, "kind": kind, "clinician": clinician})
         record = _record(rng, category, pain, complaint)
         examined = {f["code"] for f in record["findings"] if f["phase"] == "pre"}
         # What last visit found and this one did not examine is marked so, as a clinician answers it.
@@ -312,7 +336,15 @@ def _visits(
             reason="",
             status={"status": "signed", "signed_at": u.now, "signed_by": clinician},
         )
-    return {"patient_id": pid, "episode_id": eid, "episode_start": start, "today_visit_id": None}
+    return {
+        "patient_id": pid,
+        "episode_id": eid,
+        "episode_start": start,
+        "today_visit_id": None,
+        "today_kind": None,
+        "recent": recent,
+        "clinician": None,
+    }
 
 
 def demo_present(app: App) -> bool:

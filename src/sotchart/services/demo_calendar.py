@@ -30,6 +30,13 @@ CANCEL_REASONS = ("Patient called: ill", "Work shift changed", "Car trouble", "C
 WEEKS_AHEAD = 3
 
 
+def slot_time(u: Unit, clinic_id: int, index: int, day: date) -> datetime:
+    """Where the index-th patient in care sits in their clinician's day: every half hour from 08:00, each
+    patient keeping their own time of day, so a clinician's slots never overlap."""
+    zone = u.app.zone(u.conn, clinic_id)
+    return datetime.combine(day, time(8), tzinfo=zone) + timedelta(minutes=30 * (index // 2 % 18))
+
+
 def book_the_calendar(
     u: Unit,
     rng: random.Random,
@@ -56,9 +63,7 @@ def book_the_calendar(
     rows: list[dict[str, Any]] = []
 
     def slot(day: date, index: int, kind: str) -> tuple[datetime, datetime]:
-        # Each patient keeps their own time of day with their clinician (every half hour from 08:00), so a
-        # clinician's slots never overlap.
-        start = datetime.combine(day, time(8), tzinfo=zone) + timedelta(minutes=30 * (index // 2 % 18))
+        start = slot_time(u, clinic_id, index, day)
         return start, start + timedelta(minutes=types[kind]["minutes"])
 
     for i, p in enumerate(in_care):
@@ -83,15 +88,23 @@ def book_the_calendar(
         done = plan_store.visits_done(
             u.conn, [{"id": plan_id, "episode_id": p["episode_id"], "start_date": start}], today
         )[plan_id]
-        if p["today_visit_id"] is not None:  # today's open visit came by appointment
-            number = done if done <= cadence.visits else None
-            kind = cadence.kind_of(number) if number else "follow-up"
-            at, end = slot(today, i, kind)
+        for r in p["recent"]:  # the last two weeks' visits came by appointment, and are done
+            at, end = slot(r["day"], i, _kind(r["kind"]))
             rows.append(
-                _row(
-                    p, clinician, types[kind], at, end, "with-clinician", plan_id, number, visit_id=p["today_visit_id"]
-                )
+                _row(p, clinician, types[_kind(r["kind"])], at, end, "done", plan_id, None, visit_id=r["visit_id"])
             )
+        if p["today_visit_id"] is not None:  # today's open visit came by appointment
+            kind = _kind(p["today_kind"])
+            at, end = slot(today, i, kind)
+            number = done if done <= cadence.visits else None
+            rows.append(
+                _row(p, clinician, types[kind], at, end, "arrived", plan_id, number, visit_id=p["today_visit_id"])
+            )
+        elif slot(today, i, "follow-up")[0] > now:  # still to come today
+            kind = "new-patient" if done == 0 else cadence.kind_of(min(done + 1, cadence.visits))
+            at, end = slot(today, i, kind)
+            rows.append(_row(p, clinician, types[kind], at, end, "booked", plan_id, done + 1))
+            done += 1
         numbers = range(done + 1, cadence.visits + 1)
         dates = series_dates(cadence, today + timedelta(days=1), skip=done)
         for number, day in zip(numbers, dates, strict=False):
@@ -138,6 +151,11 @@ def book_the_calendar(
             )
         )
     appointment_store.create_many(u.conn, clinic_id=clinic_id, rows=rows, actor_id=None, now=now)
+
+
+def _kind(visit_kind: str | None) -> str:
+    """The appointment type a visit of this kind was booked as."""
+    return {"new-patient": "new-patient", "re-examination": "re-examination"}.get(visit_kind or "", "follow-up")
 
 
 def _row(

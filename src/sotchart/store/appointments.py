@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, insert, select, update
 
 from sotchart.store import versioned
 from sotchart.store.tables import app_user, appointment, appointment_type, patient, room, visit
@@ -185,3 +185,19 @@ def of_plan(conn: Connection, clinic_id: int, care_plan_id: int) -> list[dict[st
         and_(appointment.c.clinic_id == clinic_id, appointment.c.care_plan_id == care_plan_id)
     )
     return [dict(r._mapping) for r in conn.execute(q.order_by(appointment.c.starts_at))]
+
+
+def with_visit(conn: Connection, clinic_id: int, visit_id: int) -> int | None:
+    """The appointment a visit was opened from, if any."""
+    return conn.execute(
+        select(appointment.c.id).where(and_(appointment.c.clinic_id == clinic_id, appointment.c.visit_id == visit_id))
+    ).scalar()
+
+
+def set_plan(conn: Connection, appointment_id: int, care_plan_id: int, plan_number: int) -> None:
+    """An appointment carried over to the plan that replaced its own, as that plan's visit `plan_number`."""
+    conn.execute(
+        update(appointment)
+        .where(appointment.c.id == appointment_id)
+        .values(care_plan_id=care_plan_id, plan_number=plan_number, version=appointment.c.version + 1)
+    )

@@ -74,14 +74,21 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
 
     @app.exception_handler(SignInRequired)
     async def _to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        from urllib.parse import urlsplit
+
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
+        if request.method != "GET":
+            # A form sent after the session lapsed: come back to the page it was sent from (its address
+            # takes only GET), where the browser's Back still holds what was typed.
+            referer = urlsplit(request.headers.get("referer", ""))
+            same_site = referer.netloc in ("", request.url.netloc)
+            target = (referer.path + ("?" + referer.query if referer.query else "")) if same_site else "/"
+            target = target or "/"
         if request.headers.get("hx-request"):
             # htmx follows redirects inside the fragment; make it load the sign-in page whole instead, and come
             # back to the page the tap was made on (the tap itself waits in the browser, see visit.js).
-            from urllib.parse import urlsplit
-
             page = urlsplit(request.headers.get("hx-current-url", "")).path or "/"
             return Response(status_code=204, headers={"HX-Redirect": "/sign-in?next=" + _safe_next(page)})
         return RedirectResponse("/sign-in?next=" + _safe_next(target), status_code=303)

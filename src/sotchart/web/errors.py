@@ -45,6 +45,18 @@ def problem(
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
+# Pydantic's messages for the mistakes people make in an address or a form, in words that say what to do.
+_PLAIN = {
+    "string_pattern_mismatch": "choose one of the values the page offers",
+    "int_parsing": "use a whole number",
+    "int_from_float": "use a whole number",
+    "greater_than_equal": "use a larger number",
+    "less_than_equal": "use a smaller number",
+    "string_too_long": "is too long",
+    "missing": "is missing",
+}
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "request"
@@ -116,7 +128,7 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         problems = []
         for err in exc.errors():
-            msg = str(err.get("msg", "is not valid"))
+            msg = _PLAIN.get(str(err.get("type", "")), str(err.get("msg", "is not valid")))
             problems.append(FieldProblem(_field_name(tuple(err.get("loc", ()))), msg))
         detail = "Some entries need fixing: " + "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
         if wants_json(request):
@@ -138,9 +150,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # A page that failed to show may follow a change that was saved (the redirect after a booking): only
+        # a failed change can say it changed nothing.
         detail = (
-            "Something went wrong on the server and nothing was changed. Try again; if it keeps happening, "
-            "tell the clinic's administrator the time it happened."
+            "Something went wrong on the server while showing this page. Reload it; if you had just saved "
+            "something, look whether it is there before saving it again. If it keeps happening, tell the "
+            "clinic's administrator the time it happened."
+            if request.method == "GET"
+            else "Something went wrong on the server and this change was not saved. Try again; if it keeps "
+            "happening, tell the clinic's administrator the time it happened."
         )
         if wants_json(request):
             return _json_error(request, 500, "Server error", detail)

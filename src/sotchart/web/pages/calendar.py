@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from sotchart.domain import appointments as rules
-from sotchart.domain.errors import Conflict, InvalidInput, NotFound
+from sotchart.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.roles import Action, allows
 from sotchart.services import appointments, patients
 from sotchart.services.context import require
@@ -92,7 +92,9 @@ def _grid_hours(hours: rules.Hours, dates: list[date]) -> tuple[str, str]:
     ]
     first = min(a for a, _ in spans)
     last = max(b for _, b in spans)
-    return f"{first.hour:02d}:00", f"{min(last.hour + (1 if last.minute else 0), 24):02d}:00"
+    # Half an hour before opening: the grid labels its first line only from the second slot on.
+    start = max(first.hour * 60 + first.minute - 30, 0)
+    return f"{start // 60:02d}:{start % 60:02d}", f"{min(last.hour + (1 if last.minute else 0), 24):02d}:00"
 
 
 @router.get("/calendar/events")
@@ -128,7 +130,9 @@ def _event(a: dict[str, Any]) -> dict[str, Any]:
         + ("" if status == rules.Status.BOOKED else f" ({rules.STATUS_WORDS[status]})"),
         "url": f"/appointments/{a['id']}",
         "color": "#8a8f98" if faded else a["colour"],
+        # Only a booked appointment moves: one cancelled, missed or under way cannot be dragged at all.
         "editable": status in rules.MOVABLE,
+        "startEditable": status in rules.MOVABLE,
         "classNames": [f"appt-{status.value}"],
         "extendedProps": {"version": a["version"], "status": status.value, "clinician": a["clinician_name"]},
     }
@@ -187,6 +191,13 @@ def new_appointment_page(
 ) -> Response:
     require(user.actor, Action.APPOINTMENT_WRITE)
     default_clinician = str(user.actor.user_id) if user.actor.role.value in ("clinician", "owner") else ""
+    if not at:  # from a chart: the next day the clinic is open, at its first hour
+        setup = appointments.setup(app, user.actor)
+        day = app.clock().astimezone(setup.zone).date() + timedelta(days=1)
+        while not setup.hours.get(day.weekday()) and day.weekday() != app.clock().astimezone(setup.zone).weekday():
+            day += timedelta(days=1)
+        first = min((a for a, _ in setup.hours.get(day.weekday(), ())), default=None)
+        at = f"{day.isoformat()}T{first:%H:%M}" if first else f"{day.isoformat()}T09:00"
     values = {
         "patient_id": patient_id,
         "starts_at": at[:16],
@@ -240,6 +251,8 @@ def _appointment_page(
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
         movable=status in rules.MOVABLE,
+        moved=request.query_params.get("moved") == "1",
+        now=app.clock(),
         summary=error.detail if error else "",
         problems={p.field: p.message for p in error.problems} if error else {},
         cautions=getattr(error, "warnings", []),
@@ -287,9 +300,11 @@ def change_status(request: Request, app: AppDep, user: PageUser, form: FormDep, 
             room_id=str(form.get("room_id", "")),
             if_match=_version(form),
         )
-    except (InvalidInput, Conflict) as e:
-        status = 409 if isinstance(e, Conflict) else 422
-        return _appointment_page(request, app, user, appointment_id, status_code=status, error=e)
+    except (InvalidInput, Conflict, StaleVersion) as e:
+        # The page again with the reason typed kept (a change from another tab, a reason left out).
+        status = 409 if isinstance(e, Conflict) else e.status
+        values = {"reason": str(form.get("reason", ""))}
+        return _appointment_page(request, app, user, appointment_id, status_code=status, error=e, values=values)
     return RedirectResponse("/today" if back == "today" else f"/appointments/{appointment_id}", status_code=303)
 
 

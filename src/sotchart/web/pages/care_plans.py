@@ -50,14 +50,17 @@ def care_plan_page(request: Request, app: AppDep, user: PageUser, patient_id: Re
     values = {
         "frequency": written,
         "reexam_every": str(plan.cadence.reexam_every or "") if plan else str(rules.REEXAM_EVERY_DEFAULT),
-        "start_date": app.clock().astimezone(appointments.setup(app, user.actor).zone).date().isoformat(),
+        # A changed cadence keeps counting from the plan's start; a first plan starts today.
+        "start_date": plan.start_date.isoformat()
+        if plan
+        else app.clock().astimezone(appointments.setup(app, user.actor).zone).date().isoformat(),
     }
     return _plan_page(request, app, user, patient_id, values)
 
 
 @router.post("/patients/{patient_id}/care-plan")
 def set_care_plan(request: Request, app: AppDep, user: PageUser, form: FormDep, patient_id: RecordId) -> Response:
-    values = {k: str(form.get(k, "")) for k in ("frequency", "reexam_every", "start_date", "episode_id")}
+    values = {k: str(form.get(k, "")) for k in ("frequency", "reexam_every", "start_date", "episode_id", "complaint")}
     try:
         plan = care_plans.set_plan(app, user.actor, patient_id, values)
     except InvalidInput as e:

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sotchart.domain.appointments import STATUS_WORDS
 from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
@@ -293,6 +294,7 @@ def _chart_page(
         if allows(user.actor.role, Action.CALENDAR_READ)
         else None,
         series_booked=request.query_params.get("series") == "booked",
+        status_words=STATUS_WORDS,
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
         can_plan=allows(user.actor.role, Action.CARE_PLAN_WRITE),
         can_edit=allows(user.actor.role, Action.PATIENT_UPDATE),

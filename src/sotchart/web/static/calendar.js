@@ -40,10 +40,17 @@
         body,
         headers: { Accept: "application/json", "X-CSRF-Token": headers["X-CSRF-Token"] || "" },
         credentials: "same-origin",
+        redirect: "manual", // a lapsed session answers with a redirect to the sign-in page
       });
     } catch (e) {
       info.revert();
       say("The move was not saved: sotchart could not be reached. Check the connection and try again.");
+      return;
+    }
+    const json = (answer.headers.get("content-type") || "").includes("json");
+    if (answer.type === "opaqueredirect" || answer.status === 401 || !json) {
+      info.revert();
+      say("Not moved: your session has ended. Sign in again (reload the page), then move it.");
       return;
     }
     if (answer.ok) {
@@ -54,12 +61,11 @@
       return;
     }
     const problem = await answer.json().catch(() => ({}));
-    if (answer.status === 409 && problem.errors && !confirmed && window.confirm(`${problem.detail}\n\nMove it anyway?`)) {
+    if (answer.status === 409 && problem.errors && !confirmed && window.confirm(`${problem.detail}\n\nMove it there anyway?`)) {
       return move(info, true);
     }
     info.revert();
-    if (answer.status === 401) say("Your session has ended. Sign in again; the appointment was not moved.");
-    else say(`Not moved: ${problem.detail || "the server refused the move."}`);
+    say(`Not moved: ${problem.detail || "the server refused the move."}`);
   }
 
   const ec = EventCalendar.create(el, {
@@ -71,6 +77,9 @@
     allDaySlot: false,
     nowIndicator: true,
     slotDuration: "00:15",
+    // The clinic's own way of writing times and days, as the rest of sotchart does: 24-hour, "Mon 07 Dec".
+    slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    dayHeaderFormat: { weekday: "short", day: "2-digit", month: "short" },
     slotMinTime: el.dataset.slotMin,
     slotMaxTime: el.dataset.slotMax,
     height: "auto",
