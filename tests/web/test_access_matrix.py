@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from sotchart.domain.roles import Action, Role, allows
-from sotchart.services import patients, users, visits
+from sotchart.services import coverage, patients, users, visits
 from sotchart.services.context import App
 from sotchart.web.app import create_app
 from tests import factories
@@ -106,6 +106,8 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ("GET", "/calendar/feed"): (Action.CALENDAR_READ, None),
     ("POST", "/calendar/feed"): (Action.CALENDAR_READ, {}),
     ("POST", "/calendar/feed/stop"): (Action.CALENDAR_READ, {}),
+    ("POST", "/patients/{patient_id}/coverage"): (Action.PATIENT_UPDATE, {"payer_name": ""}),
+    ("POST", "/patients/{patient_id}/coverage/{coverage_id}/end"): (Action.PATIENT_UPDATE, {}),
     ("POST", "/sign-out"): (None, {}),
 }
 PUBLIC = {
@@ -126,6 +128,7 @@ ROLES = ("owner", "clinician", "assistant", "researcher")
 TOKEN_ID = 0
 APPOINTMENT_ID = 0
 PLAN_ID = 0
+COVERAGE_ID = 0
 SECRET_NAME = "Zzmatrixsecret"
 
 
@@ -151,6 +154,8 @@ def two_clinics(app: App):  # type: ignore[no-untyped-def]
     global APPOINTMENT_ID, PLAN_ID  # clinic A's, for the calendar's routes
     APPOINTMENT_ID = factories.appointment(app, a, p.id)["id"]
     PLAN_ID = factories.care_plan(app, a, p.id).id
+    global COVERAGE_ID
+    COVERAGE_ID = coverage.add_coverage(app, a.actor("assistant"), p.id, {"payer_name": "Matrix", "member_id": "M1"})
     global TOKEN_ID  # a script token of clinic A's, for the revoke route
     token = factories.token(app, a, "assistant", "matrix-victim", scope="read")
     TOKEN_ID = next(t.id for t in users.list_tokens(app, a.actor("owner")) if t.name == "matrix-victim")
@@ -202,6 +207,7 @@ def _fill(path: str, patient_id: int, visit_id: int) -> str:
     path = path.replace("/fhir/{kind}", f"/fhir/Encounter?patient=p{patient_id}").replace("{rid}", f"p{patient_id}")
     path = path.replace("{revision}", "1").replace("{token_id}", str(TOKEN_ID))
     path = path.replace("{appointment_id}", str(APPOINTMENT_ID)).replace("{plan_id}", str(PLAN_ID))
+    path = path.replace("{coverage_id}", str(COVERAGE_ID))
     if path == "/calendar/events":
         path += "?start=2026-12-07&end=2026-12-14"
     return path.replace("{patient_id}", str(patient_id)).replace("{visit_id}", str(visit_id))

@@ -13,6 +13,7 @@ from sotchart.domain.patients import PatientDetails, age_on, check_alert, check_
 from sotchart.domain.roles import Action
 from sotchart.services.context import Actor, App, unit
 from sotchart.services.questionnaires import Course, read_courses
+from sotchart.store import coverage as coverage_store
 from sotchart.store import patients as patient_store
 from sotchart.store import visits as visit_store
 
@@ -76,6 +77,7 @@ class Chart:
     progress: list[dict[str, Any]] = field(default_factory=list)
     goals: str = ""
     outcomes: list[Course] = field(default_factory=list)  # read only for the chart page (with_outcomes)
+    coverages: list[dict[str, Any]] = field(default_factory=list)  # the patient's insurance, likewise
 
 
 def _patient(row: dict[str, Any]) -> Patient:
@@ -320,6 +322,7 @@ def open_chart(
         u.audit("patient.read", "patient", patient_id, patient_id=patient_id)
         if with_outcomes:
             chart.outcomes = read_courses(u, patient_id)
+            chart.coverages = coverage_store.of_patient(u.conn, u.clinic_id(), patient_id)
         return chart
 
 

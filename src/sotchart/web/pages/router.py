@@ -11,10 +11,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sotchart.domain.appointments import STATUS_WORDS
+from sotchart.domain.coverage import LIMITS as COVERAGE_FIELDS
+from sotchart.domain.coverage import PRIORITIES, RELATIONSHIPS
 from sotchart.domain.errors import InvalidInput, NotSignedIn
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
-from sotchart.services import auth, care_plans, patients, visits
+from sotchart.services import auth, care_plans, coverage, patients, visits
 from sotchart.services import today as today_service
 from sotchart.services.context import App, require
 from sotchart.web.deps import (
@@ -276,6 +278,8 @@ def _chart_page(
     status_code: int = 200,
     start_error: InvalidInput | None = None,
     start_form: dict[str, str] | None = None,
+    coverage_error: InvalidInput | None = None,
+    coverage_form: dict[str, str] | None = None,
 ) -> Response:
     return render(
         request,
@@ -284,6 +288,10 @@ def _chart_page(
         start_error=start_error,
         start_problems={pr.field: pr.message for pr in start_error.problems} if start_error else {},
         start_form=start_form or {},
+        coverage_problems={pr.field: pr.message for pr in coverage_error.problems} if coverage_error else {},
+        coverage_form=coverage_form or {},
+        priorities=PRIORITIES,
+        relationships=RELATIONSHIPS,
         chart=c,
         outcomes=c.outcomes,
         progress_charts=fragments.progress_charts(
@@ -307,6 +315,26 @@ def _chart_page(
 def add_alert(request: Request, app: AppDep, user: PageUser, form: FormDep, patient_id: RecordId) -> Response:
     patients.add_alert(app, user.actor, patient_id, str(form.get("kind", "")), str(form.get("text", "")))
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/coverage")
+def add_coverage(request: Request, app: AppDep, user: PageUser, form: FormDep, patient_id: RecordId) -> Response:
+    fields = (*COVERAGE_FIELDS, "priority", "relationship", "subscriber_birth_date", "start_date", "end_date")
+    data = {k: str(form.get(k, "")) for k in fields}
+    try:
+        coverage.add_coverage(app, user.actor, patient_id, data)
+    except InvalidInput as e:
+        c = patients.open_chart(app, user.actor, patient_id, None, with_outcomes=True)
+        return _chart_page(request, app, user, c, status_code=422, coverage_error=e, coverage_form=data)
+    return RedirectResponse(f"/patients/{patient_id}#insurance", status_code=303)
+
+
+@router.post("/patients/{patient_id}/coverage/{coverage_id}/end")
+def end_coverage(
+    request: Request, app: AppDep, user: PageUser, patient_id: RecordId, coverage_id: RecordId
+) -> Response:
+    coverage.end_coverage(app, user.actor, patient_id, coverage_id)
+    return RedirectResponse(f"/patients/{patient_id}#insurance", status_code=303)
 
 
 @router.post("/patients/{patient_id}/visits")

@@ -1,0 +1,44 @@
+"""The front desk registers what a clinic needs beside the name (preferred name, emergency contact,
+referring provider) and the patient's insurance on the chart; bad insurance input says what to fix and
+saves nothing; ended cover is kept."""
+
+from __future__ import annotations
+
+from sotchart.services.context import App
+from tests import factories
+from tests.support import web
+
+
+def test_registration_and_insurance_at_the_desk(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    desk = web.client(app)
+    web.sign_in(desk, c.emails["assistant"], app=app)
+    form = web.form_values(web.html(desk.get("/patients/new")).select_one("form"))
+    form |= {"family_name": "Registerwell", "given_name": "Elizabeth", "birth_date": "1985-04-12"}
+    form |= {"preferred_name": "Liz", "emergency_name": "Sam Registerwell", "emergency_phone": "555 010 0177"}
+    form |= {"emergency_relationship": "spouse", "referring_provider": "Dr Ames, Harbour Medical"}
+    r = desk.post("/patients/new", data=form)
+    assert r.status_code == 303
+    chart_url = r.headers["location"]
+    chart = web.html(desk.get(chart_url))
+    assert "“Liz”" in chart.select_one("#preferred-name").text
+    assert "Sam Registerwell (spouse) ☎ 555 010 0177" in chart.select_one("#emergency-contact").text
+    assert chart.select_one("#no-coverage") is not None
+    token = web.csrf(desk)
+    bad = desk.post(
+        chart_url + "/coverage",
+        data={"csrf_token": token, "payer_name": "Acme Health", "relationship": "spouse", "end_date": "nonsense"},
+    )
+    assert bad.status_code == 422
+    page = web.html(bad)
+    assert page.select_one("#cov-member_id-error") and page.select_one("#cov-subscriber_name-error")
+    assert page.select_one("#payer_name")["value"] == "Acme Health"  # what was typed stays
+    assert page.select_one("#no-coverage") is not None  # nothing saved
+    good = {"csrf_token": token, "payer_name": "Acme Health", "member_id": "XG123456", "group_number": "G-77"}
+    good |= {"relationship": "spouse", "subscriber_name": "Sam Registerwell", "subscriber_birth_date": "1983-01-30"}
+    assert desk.post(chart_url + "/coverage", data=good).status_code == 303
+    items = web.html(desk.get(chart_url)).select("#coverage-list li")
+    assert len(items) == 1 and "Primary: Acme Health · member XG123456 · group G-77" in items[0].text
+    end = items[0].select_one("form")
+    assert desk.post(str(end["action"]), data=web.form_values(end)).status_code == 303
+    assert "earlier cover has ended" in web.html(desk.get(chart_url)).select_one("#no-coverage").text
