@@ -37,7 +37,7 @@ def test_register_search_and_open_the_chart(page: Page, live_server: str, app: A
     expect(page.get_by_role("heading", name="Vandersloot, Marguerite")).to_be_visible()
 
     page.get_by_role("link", name="Patients").click()
-    page.get_by_label("Name, chart number or date of birth").fill("vanders")
+    page.get_by_label("Name, chart number, phone, email or date of birth").fill("vanders")
     result = page.locator("a.patient-link", has_text="Vandersloot, Marguerite")
     expect(result).to_be_visible()  # htmx answered while typing, no submit
     SHOTS.mkdir(exist_ok=True)

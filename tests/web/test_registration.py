@@ -42,3 +42,28 @@ def test_registration_and_insurance_at_the_desk(app: App) -> None:
     end = items[0].select_one("form")
     assert desk.post(str(end["action"]), data=web.form_values(end)).status_code == 303
     assert "earlier cover has ended" in web.html(desk.get(chart_url)).select_one("#no-coverage").text
+
+
+def test_the_desk_lists_who_is_in_care_and_who_has_not_been_seen(app: App) -> None:
+    from datetime import timedelta
+
+    c = factories.clinic_with_staff(app)
+    planned = factories.patient(app, c, family_name="Inplanner")
+    factories.care_plan(app, c, planned.id)
+    gone = factories.patient(app, c, family_name="Longgone")
+    when = (app.clock() - timedelta(weeks=10)).date().isoformat()
+    factories.visit(app, c, gone.id, visit_date=when)
+    recent = factories.patient(app, c, family_name="Seenlately")
+    factories.visit(app, c, recent.id)
+    desk = web.client(app)
+    web.sign_in(desk, c.emails["assistant"], app=app)
+
+    def names(url: str) -> list[str]:
+        return [a.text.split(",")[0] for a in web.html(desk.get(url)).select("a.patient-link")]
+
+    assert names("/patients?list=in-care") == ["Inplanner"]
+    assert names("/patients?list=lapsed&weeks=8") == ["Longgone"]
+    assert names("/patients?list=lapsed&weeks=12") == []
+    page = web.html(desk.get("/patients?list=lapsed&weeks=8"))
+    assert page.select("table.results tbody td")[-1].text != "none yet"
+    assert desk.get("/patients?list=everyone").status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sotchart.domain.errors import FieldProblem, InvalidInput, NotFound, StaleVersion
@@ -287,6 +287,27 @@ def search_patients(app: App, actor: Actor, query: SearchQuery, limit: int = 50)
         u.audit("patient.search", "patient", "", detail=f"results={len(rows)}")
         u.audit_shown("patient.listed", (int(r["id"]) for r in rows), detail="search result")
         return [_patient(r) for r in rows]
+
+
+LISTS = {"in-care": "In care (an active care plan)", "lapsed": "No visit for some weeks"}
+
+
+def patient_list(app: App, actor: Actor, which: str, weeks: int = 4) -> list[tuple[Patient, date | None]]:
+    """A front-desk list (`LISTS`): who is in care, or who has not been seen for `weeks` weeks (to call)."""
+    if which not in LISTS:
+        raise InvalidInput("Choose a list.", [FieldProblem("list", "Choose one of the lists offered.")])
+    if not 1 <= weeks <= 520:
+        raise InvalidInput("Choose the weeks.", [FieldProblem("weeks", "Use 1 to 520 weeks.")])
+    with unit(app, actor, Action.PATIENT_SEARCH, "patient", read=True) as u:
+        rows = patient_store.listed(
+            u.conn,
+            clinic_id=u.clinic_id(),
+            in_care=which == "in-care",
+            seen_before=u.today() - timedelta(weeks=weeks) if which == "lapsed" else None,
+        )
+        u.audit("patient.list", "patient", "", detail=f"list={which} weeks={weeks} results={len(rows)}")
+        u.audit_shown("patient.listed", (int(r["id"]) for r in rows), detail=f"list {which}")
+        return [(_patient(r), r["last_visit"]) for r in rows]
 
 
 def open_chart(

@@ -231,3 +231,31 @@ def same_person(
         for r in conn.execute(q.limit(5)):
             found.setdefault(r.id, {**dict(r._mapping), "matched": []})["matched"].append(what)
     return list(found.values())
+
+
+def listed(
+    conn: Connection, *, clinic_id: int, in_care: bool = False, seen_before: date | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The front desk's lists: patients with an active care plan, or whose last visit (that counts) was
+    before a date; each with that last visit's date."""
+    from sotchart.store.tables import care_plan, visit
+
+    last = (
+        select(visit.c.patient_id, func.max(visit.c.visit_date).label("last_visit"))
+        .where(and_(visit.c.clinic_id == clinic_id, visit.c.status != "entered-in-error"))
+        .group_by(visit.c.patient_id)
+        .subquery()
+    )
+    q = select(patient, last.c.last_visit).outerjoin(last, last.c.patient_id == patient.c.id)
+    conds = [patient.c.clinic_id == clinic_id, patient.c.status == "active"]
+    if in_care:
+        active = select(care_plan.c.patient_id).where(
+            and_(care_plan.c.clinic_id == clinic_id, care_plan.c.status == "active")
+        )
+        conds.append(patient.c.id.in_(active))
+    if seen_before is not None:
+        conds.append(last.c.last_visit < seen_before)
+    rows = conn.execute(
+        q.where(and_(*conds)).order_by(patient.c.family_key, patient.c.given_key, patient.c.id).limit(limit)
+    ).all()
+    return [dict(r._mapping) for r in rows]

@@ -214,9 +214,12 @@ def patient_search(
     user: PageUser,
     q: Annotated[str, Query(max_length=200)] = "",
     birth_date: Annotated[str, Query(max_length=10)] = "",
+    which: Annotated[str, Query(alias="list", max_length=20)] = "",
+    weeks: Annotated[int, Query(ge=1, le=520)] = 4,
 ) -> Response:
+    listed = patients.patient_list(app, user.actor, which, weeks) if which and not (q or birth_date) else None
     query = patients.SearchQuery.parse(q, birth_date)
-    found = patients.search_patients(app, user.actor, query)
+    found = [p for p, _ in listed] if listed is not None else patients.search_patients(app, user.actor, query)
     template = "_patient_results.html" if request.headers.get("hx-request") else "patients.html"
     return render(
         request,
@@ -224,7 +227,11 @@ def patient_search(
         q=q,
         birth_date=birth_date,
         found=found,
-        searched=bool(q or birth_date),
+        last_visits={p.id: last for p, last in listed} if listed is not None else None,
+        chosen_list=which if listed is not None else "",
+        lists=patients.LISTS,
+        weeks=weeks,
+        searched=bool(q or birth_date or listed is not None),
         can_register=allows(user.actor.role, Action.PATIENT_CREATE),
     )
 
