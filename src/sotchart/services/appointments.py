@@ -43,6 +43,13 @@ class Setup:
     def clinician(self, clinician_id: int) -> Clinician | None:
         return next((c for c in self.clinicians if c.id == clinician_id), None)
 
+    def next_open_day(self, after: date) -> date:
+        """The first day after `after` that the clinic is open (within a week; the day after when never)."""
+        for n in range(1, 8):
+            if self.hours.get((after + timedelta(days=n)).weekday()):
+                return after + timedelta(days=n)
+        return after + timedelta(days=1)
+
     def type_by(self, key: object) -> dict[str, Any] | None:
         return next((t for t in self.types if t["active"] and key in (t["code"], str(t["id"]), t["id"])), None)
 
@@ -235,7 +242,8 @@ def cautions_for(
     )
 
 
-def _confirmed(data: dict[str, Any]) -> bool:
+def confirmed(data: dict[str, Any]) -> bool:
+    """Whether the desk ticked the box that books past the cautions (a form's or a client's spelling)."""
     return data.get("confirm") in (True, "true", "1", "on", "yes")
 
 
@@ -247,7 +255,7 @@ def book(app: App, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     (NeedsConfirmation) until asked for again with `confirm`."""
     with unit(app, actor, Action.APPOINTMENT_WRITE, "appointment") as u:
         booking = check_booking(u, data)
-        if booking.cautions and not _confirmed(data):
+        if booking.cautions and not confirmed(data):
             raise NeedsConfirmation(booking.cautions)
         aid = store.create(
             u.conn,
@@ -326,7 +334,7 @@ def move(app: App, actor: Actor, appointment_id: int, data: dict[str, Any], if_m
                 "Book a new appointment instead."
             )
         booking = check_booking(u, data, current=row)
-        if booking.cautions and not _confirmed(data):
+        if booking.cautions and not confirmed(data):
             raise NeedsConfirmation(booking.cautions)
         changed = {k: booking.values[k] for k in ("clinician_id", "room_id", "type_id", "starts_at", "ends_at", "note")}
         _change(u, row, changed, if_match)
@@ -461,10 +469,7 @@ def calendar(
         begin = datetime.combine(start, time(0), tzinfo=s.zone)
         end = datetime.combine(start + timedelta(days=days), time(0), tzinfo=s.zone)
         rows = store.between(u.conn, clinic_id=u.clinic_id(), start=begin, end=end, clinician_ids=clinician_ids)
-        for r in rows:
-            r["local_start"] = r["starts_at"].astimezone(s.zone)
-            r["local_end"] = r["ends_at"].astimezone(s.zone)
-            r["shown_status"] = shown_status(r)
+        _shown_locally(rows, s.zone)
         u.audit("appointment.calendar", "appointment", "", detail=f"from={start} days={days} shown={len(rows)}")
         if audit_names:
             u.audit_shown("patient.listed", (int(r["patient_id"]) for r in rows), detail="calendar")
@@ -531,8 +536,13 @@ def upcoming(u: Unit, patient_id: int) -> list[dict[str, Any]]:
     rows = store.between(
         u.conn, clinic_id=u.clinic_id(), start=begin, end=begin + timedelta(days=400), patient_id=patient_id
     )
+    return _shown_locally(rows, s.zone)
+
+
+def _shown_locally(rows: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Each appointment with its times at the clinic and where it stands, as pages show it."""
     for r in rows:
-        r["local_start"] = r["starts_at"].astimezone(s.zone)
-        r["local_end"] = r["ends_at"].astimezone(s.zone)
+        r["local_start"] = r["starts_at"].astimezone(zone)
+        r["local_end"] = r["ends_at"].astimezone(zone)
         r["shown_status"] = shown_status(r)
     return rows

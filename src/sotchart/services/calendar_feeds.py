@@ -21,6 +21,11 @@ from sotchart.store import calendar_feeds as store
 PAST_DAYS, AHEAD_DAYS = 30, 180
 
 
+def event_uid(appointment_id: int, clinic_id: int) -> str:
+    """An appointment's iCalendar UID, the same in the feed and in its emails, so a calendar keeps one event."""
+    return f"appointment-{appointment_id}-clinic-{clinic_id}@sotchart"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -79,7 +84,7 @@ def feed_ics(app: App, token: str, address: str) -> bytes | None:
     cal.add("x-wr-timezone", s.zone.key)
     for r in rows:
         ev = Event()
-        ev.add("uid", f"appointment-{r['id']}-clinic-{feed['clinic_id']}@sotchart")
+        ev.add("uid", event_uid(r["id"], feed["clinic_id"]))
         ev.add("dtstamp", r["updated_at"])
         ev.add("sequence", r["version"] - 1)
         ev.add("dtstart", r["starts_at"])

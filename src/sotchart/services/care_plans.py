@@ -352,7 +352,7 @@ def book_series(app: App, actor: Actor, plan_id: int, data: dict[str, Any]) -> l
                 booking.patient_email,
                 confirm="series" if first else None,
             )
-        if all_cautions and data.get("confirm") not in ("1", "on", "true", True):
+        if all_cautions and not appointments.confirmed(data):
             raise NeedsConfirmation(all_cautions)  # the transaction rolls back: nothing is booked
         u.audit(
             "care-plan.book-series",

@@ -24,6 +24,7 @@ from sotchart import __version__
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action, Role
 from sotchart.services import secrets_at_rest
+from sotchart.services.calendar_feeds import event_uid
 from sotchart.services.context import Actor, App, Unit, background_transaction, unit
 from sotchart.store import clinics as clinic_store
 from sotchart.store import reminders as store
@@ -291,7 +292,7 @@ def compose(
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     ev = Event()
-    ev.add("uid", f"appointment-{m['appointment_id']}-clinic-{m['clinic_id']}@sotchart")
+    ev.add("uid", event_uid(m["appointment_id"], m["clinic_id"]))
     ev.add("dtstamp", d["updated_at"])
     ev.add("dtstart", d["starts_at"])
     ev.add("dtend", d["ends_at"])

@@ -193,9 +193,7 @@ def new_appointment_page(
     default_clinician = str(user.actor.user_id) if user.actor.role.value in ("clinician", "owner") else ""
     if not at:  # from a chart: the next day the clinic is open, at its first hour
         setup = appointments.setup(app, user.actor)
-        day = app.clock().astimezone(setup.zone).date() + timedelta(days=1)
-        while not setup.hours.get(day.weekday()) and day.weekday() != app.clock().astimezone(setup.zone).weekday():
-            day += timedelta(days=1)
+        day = setup.next_open_day(app.clock().astimezone(setup.zone).date())
         first = min((a for a, _ in setup.hours.get(day.weekday(), ())), default=None)
         at = f"{day.isoformat()}T{first:%H:%M}" if first else f"{day.isoformat()}T09:00"
     values = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -84,9 +83,7 @@ def series_page(
     setup = appointments.setup(app, user.actor)
     today = app.clock().astimezone(setup.zone).date()
     if not first_date:
-        nxt = today + timedelta(days=1)
-        while not setup.hours.get(nxt.weekday()) and nxt < today + timedelta(days=8):
-            nxt += timedelta(days=1)
+        nxt = setup.next_open_day(today)
         first_date = nxt.isoformat()
     mine = next((c for c in setup.clinicians if c.id == user.actor.user_id), None)
     form = {
