@@ -2,6 +2,7 @@
 
 import ctypes
 import faulthandler
+import multiprocessing
 import os
 import signal
 import sys
@@ -29,7 +30,11 @@ def _end_with_the_supervisor() -> None:
     nor can it be started again ("address already in use")."""
     if not sys.platform.startswith("linux"):
         return
-    supervisor = os.getppid()
+    # The supervisor's pid as multiprocessing handed it over at the spawn, not getppid() read now: a worker
+    # still importing when the supervisor was killed has already been handed to init, and would take init
+    # for its supervisor.
+    parent = multiprocessing.parent_process()
+    supervisor = parent.pid if parent is not None else os.getppid()
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != supervisor:  # it died before the request above was in place
         os.kill(os.getpid(), signal.SIGTERM)
