@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -411,6 +412,40 @@ kiosk_session = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
+    # The tablet's own device session: the desk shows a short code (and its QR); the tablet that types it
+    # first gets a device cookie (only its SHA-256 is kept here) and the code is spent.
+    Column("task", String(20), nullable=False, server_default="questionnaires"),
+    Column("appointment_id", Integer, ForeignKey("appointment.id"), nullable=True),
+    Column("code_hash", String(64), nullable=True),
+    Column("code_expires_at", UtcDateTime, nullable=True),
+    Column("device_hash", String(64), nullable=True),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("progress", Text, nullable=True),  # JSON: the answers so far, kept until the patient sends them
+    Column("outcome", String(20), nullable=False, server_default=""),  # sent | ended-at-desk | ""
+    Index("uq_kiosk_session_code_hash", "code_hash", unique=True),
+    Index("uq_kiosk_session_device_hash", "device_hash", unique=True),
+)
+
+# What a patient gave on the tablet (history in their words, answers to the red-flag questions, consent with
+# its signature), kept as given: the clinician reviews it and takes it into the visit; nothing here is ever
+# changed but the review, and nothing is deleted.
+patient_intake = Table(
+    "patient_intake",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False, index=True),
+    Column("appointment_id", Integer, ForeignKey("appointment.id"), nullable=True),
+    Column("kiosk_session_id", String(64), ForeignKey("kiosk_session.id"), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("answers", Text, nullable=False),  # JSON: {"history": {key: text}, "screen": {code: yes|no|unsure}}
+    Column("consent_text", Text, nullable=True),  # the words the patient agreed to, exactly as shown
+    Column("consent_sha256", String(64), nullable=True),
+    Column("consent_name", String(200), nullable=False, server_default=""),  # the name typed under it
+    Column("consent_signature", LargeBinary, nullable=True),  # the drawn signature, PNG
+    Column("reviewed_by", Integer, ForeignKey("app_user.id"), nullable=True),
+    Column("reviewed_at", UtcDateTime, nullable=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=True),  # the visit it was taken into
 )
 
 # The clinic's treatment rooms, which the calendar books beside the clinician.
