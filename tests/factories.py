@@ -226,3 +226,53 @@ def care_plan(app: App, clinic: ClinicWithStaff, patient_id: int, frequency: str
     return care_plans.set_plan(
         app, clinic.actor("clinician"), patient_id, {"frequency": frequency, "reexam_every": "12"}
     )
+
+
+def signature_png(width: int = 600, height: int = 180, ink: bool = True) -> bytes:
+    """A drawn signature as the tablet's canvas sends it: transparent, with a stroke (or none)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    if ink:
+        ImageDraw.Draw(img).line([(40, 120), (200, 40), (380, 130), (560, 60)], fill=(20, 30, 40, 255), width=4)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def tablet_intake(
+    app: App,
+    clinic: ClinicWithStaff,
+    patient_id: int,
+    *,
+    yes: tuple[str, ...] = (),
+    unsure: tuple[str, ...] = (),
+    history: dict[str, str] | None = None,
+    appointment_id: int | None = None,
+) -> str:
+    """A patient's intake given on the tablet through the services, as the pages would: every health question
+    answered (no, unless listed), a drawn signature; returns the kiosk session's id."""
+    import base64
+
+    from sotchart.domain import intake
+    from sotchart.services import kiosk
+
+    h = kiosk.open_tablet(app, clinic.actor("assistant"), patient_id, "intake", appointment_id)
+    device = kiosk.claim(app, h.code, "127.0.0.9")
+    t = kiosk.tablet(app, device)
+    if t.step == "checkin":
+        kiosk.save_step(app, device, "checkin", {})
+    keys = list(intake.HISTORY_QUESTIONS)
+    given = history if history is not None else {"history.symptoms": "Low back pain since Monday"}
+    kiosk.save_step(app, device, "history", {f"h{keys.index(k)}": v for k, v in given.items()})
+    answers = {f"q.{q.code}": "yes" if q.code in yes else "unsure" if q.code in unsure else "no" for q in t.questions}
+    if t.ask_pregnancy:
+        answers["q.pregnant"] = "yes" if "pregnant" in yes else "no"
+    kiosk.save_step(app, device, "screen", answers)
+    png = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+    kiosk.save_step(app, device, "consent", {"agree": "yes", "signature": png, "name": ""})
+    kiosk.save_step(app, device, "questionnaires", {"nrs-pain.item.0": "6"})
+    kiosk.send(app, device)
+    return h.session_id

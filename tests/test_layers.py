@@ -91,7 +91,7 @@ BEFORE_ACTOR = {
     "calendar_feeds.py": {"feed_ics"},  # a feed's address, like a token, says who is asking
     "clinics.py": {"clinic_count", "first_clinic"},
     "demo.py": {"demo_present"},
-    "kiosk.py": {"view", "submit", "_session"},
+    "kiosk.py": {"claim", "tablet", "save_step", "_actor_of"},  # the tablet's device cookie says who
 }
 # Modules that handle the database itself rather than records: backup and restore copy the file (under an
 # authorised unit), the audit writer commits reads' audit events, `database` describes the connection.

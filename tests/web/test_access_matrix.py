@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from sotchart.domain.roles import Action, Role, allows
-from sotchart.services import coverage, patients, users, visits
+from sotchart.services import coverage, intake_review, kiosk, patients, users, visits
 from sotchart.services.context import App
 from sotchart.web.app import create_app
 from tests import factories
@@ -52,6 +52,11 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ),
     ("GET", "/api/v1/patients/{patient_id}/questionnaires"): (Action.PATIENT_READ, None),
     ("POST", "/patients/{patient_id}/kiosk"): (Action.PATIENT_UPDATE, {}),
+    ("GET", "/kiosk-sessions/{session_id}"): (Action.PATIENT_READ, None),
+    ("POST", "/kiosk-sessions/{session_id}/code"): (Action.PATIENT_UPDATE, {}),
+    ("POST", "/kiosk-sessions/{session_id}/end"): (Action.PATIENT_UPDATE, {}),
+    ("GET", "/intakes/{intake_id}/signature.png"): (Action.PATIENT_READ, None),
+    ("POST", "/visits/{visit_id}/take-intake"): (Action.VISIT_UPDATE, {"intake_id": "{intake_id}"}),
     ("POST", "/api/v1/assessments"): (Action.ASSESS, {"vitals": {"systolic": 120, "diastolic": 70}}),
     ("GET", "/"): (None, None),
     ("GET", "/today"): (Action.PATIENT_SEARCH, None),
@@ -120,8 +125,11 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/favicon.ico"),
     ("GET", "/calendar/feed/{token}.ics"),  # the unguessable address is the key; test_calendar_feed_and_settings
-    ("GET", "/kiosk/{token}"),  # the unguessable link is the key; tests/web/test_kiosk.py checks it
-    ("POST", "/kiosk/{token}"),
+    # The patient's tablet: the code typed and then the device cookie are the key (tests/web/test_kiosk.py).
+    ("GET", "/tablet"),
+    ("POST", "/tablet"),
+    ("POST", "/tablet/{step}"),
+    ("POST", "/tablet/send"),
     ("GET", "/fhir/metadata"),  # the capability statement names no record
 }
 ROLES = ("owner", "clinician", "assistant", "researcher")
@@ -129,6 +137,8 @@ TOKEN_ID = 0
 APPOINTMENT_ID = 0
 PLAN_ID = 0
 COVERAGE_ID = 0
+KIOSK_ID = ""
+INTAKE_ID = 0
 SECRET_NAME = "Zzmatrixsecret"
 
 
@@ -156,6 +166,10 @@ def two_clinics(app: App):  # type: ignore[no-untyped-def]
     PLAN_ID = factories.care_plan(app, a, p.id).id
     global COVERAGE_ID
     COVERAGE_ID = coverage.add_coverage(app, a.actor("assistant"), p.id, {"payer_name": "Matrix", "member_id": "M1"})
+    global KIOSK_ID, INTAKE_ID  # a tablet handed over, and an intake given on one
+    factories.tablet_intake(app, a, p.id)
+    KIOSK_ID = kiosk.open_tablet(app, a.actor("assistant"), p.id, "questionnaires").session_id
+    INTAKE_ID = intake_review.for_visit(app, a.actor("owner"), v.id)[0].id
     global TOKEN_ID  # a script token of clinic A's, for the revoke route
     token = factories.token(app, a, "assistant", "matrix-victim", scope="read")
     TOKEN_ID = next(t.id for t in users.list_tokens(app, a.actor("owner")) if t.name == "matrix-victim")
@@ -195,7 +209,7 @@ def _call(entry: dict, method: str, path: str, body: dict | None):  # type: igno
     if method == "GET":
         return client.get(path)
     token = web.html(client.get("/patients")).select_one("input[name=csrf_token]")
-    data = dict(body or {})
+    data = {k: str(INTAKE_ID) if v == "{intake_id}" else v for k, v in (body or {}).items()}
     if token is not None:
         data["csrf_token"] = str(token["value"])
     return client.post(path, data=data)
@@ -208,6 +222,7 @@ def _fill(path: str, patient_id: int, visit_id: int) -> str:
     path = path.replace("{revision}", "1").replace("{token_id}", str(TOKEN_ID))
     path = path.replace("{appointment_id}", str(APPOINTMENT_ID)).replace("{plan_id}", str(PLAN_ID))
     path = path.replace("{coverage_id}", str(COVERAGE_ID))
+    path = path.replace("{session_id}", KIOSK_ID).replace("{intake_id}", str(INTAKE_ID))
     if path == "/calendar/events":
         path += "?start=2026-12-07&end=2026-12-14"
     return path.replace("{patient_id}", str(patient_id)).replace("{visit_id}", str(visit_id))

@@ -6,6 +6,7 @@ gate's own decisions (referral, override, withdrawing a flag) are actions too, a
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,27 +53,30 @@ class Op:
     run: Callable[[dict[str, Any], Context], None]
     treatment: bool = False  # charts care given: refused while the gate is closed
     decision: bool = False  # a decision of the safety gate: needs the right to sign, audited by name
+    # Only a use case may run it, never a form: taking the tablet's answers writes "consent given in writing
+    # on the tablet", which must come from the patient's own signed intake, not from what a form says.
+    internal: bool = False
 
 
 OPS: dict[str, Op] = {}
 
 
-def op(name: str, *, treatment: bool = False, decision: bool = False) -> Callable[..., Any]:
+def op(name: str, *, treatment: bool = False, decision: bool = False, internal: bool = False) -> Callable[..., Any]:
     def register(fn: Callable[[dict[str, Any], Context], None]) -> Callable[[dict[str, Any], Context], None]:
-        OPS[name] = Op(name, fn, treatment, decision)
+        OPS[name] = Op(name, fn, treatment, decision, internal)
         return fn
 
     return register
 
 
-def lookup(name: str) -> Op:
-    if name not in OPS:
+def lookup(name: str, *, internal: bool = False) -> Op:
+    if name not in OPS or (OPS[name].internal and not internal):
         raise InvalidInput(f"Unknown action '{name}'.", [FieldProblem("op", "Reload the page and try again.")])
     return OPS[name]
 
 
 def apply(doc: dict[str, Any], name: str, ctx: Context) -> dict[str, Any]:
-    action = lookup(name)
+    action = OPS[name] if name in OPS else lookup(name)  # the caller looked it up, with its rights
     if action.treatment and ctx.gate.blocked:
         raise Conflict(CLOSED.format(step=ctx.gate.next_step))
     d = copy.deepcopy(doc)
@@ -190,6 +194,31 @@ def _history(d: dict[str, Any], ctx: Context) -> None:
     }
     d["history"] = {field: [*(history.get(field) or []), *added[field]] for field in ("red_flags", "conditions")}
     d["pregnant"] = ctx.form.get("pregnant") == "true"
+
+
+@op("take-intake", internal=True)
+def _take_intake(d: dict[str, Any], ctx: Context) -> None:
+    """The patient's tablet answers, as the clinician takes them: a "yes" adds its flag (never removes one),
+    their history fills the intake's empty fields (and is added below what the clinician wrote), and their
+    signed consent is recorded as given in writing."""
+    given = json.loads(ctx.form["intake"])
+    history = d.get("history") or {}
+    d["history"] = {
+        f: [*(history.get(f) or []), *(c for c in given[f] if c not in (history.get(f) or []))]
+        for f in ("red_flags", "conditions")
+    }
+    d["pregnant"] = bool(d.get("pregnant")) or bool(given["pregnant"])
+    intake = d.setdefault("intake", {})
+    for key, text in given["history"].items():
+        if key not in INTAKE_KEYS:
+            continue
+        mine = str(intake.get(key) or "").strip()
+        if not mine:
+            intake[key] = text
+        elif text not in mine:
+            intake[key] = f"{mine}\n\nIn the patient's words (tablet): {text}"
+    if given.get("consent") and not intake.get("consent"):
+        intake["consent"] = given["consent"]
 
 
 @op("withdraw-flag", decision=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sotchart.domain import charting as rules
 from sotchart.domain import charting_ops as ops
 from sotchart.domain import gate as gates
+from sotchart.domain import intake as intake_rules
 from sotchart.domain import signature
 from sotchart.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion
 from sotchart.domain.findings import indicator_counts
@@ -21,6 +22,7 @@ from sotchart.domain.visits import REASON_MAX, VisitStatus, check_transition
 from sotchart.services import assessments, protocol
 from sotchart.services.context import Actor, App, Unit, unit
 from sotchart.store import charting as chart_store
+from sotchart.store import kiosk as kiosk_store
 from sotchart.store import patients as patient_store
 from sotchart.store import rollups
 from sotchart.store import users as user_store
@@ -245,15 +247,48 @@ def check_version(v: dict[str, Any], expected_version: int | None, outcome: str)
         raise StaleVersion(f"This visit was changed after you opened it. Reload to see the change; {outcome}.")
 
 
-def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], base_revision: int | None) -> VisitRecord:
+def tablet_intakes(u: Unit, v: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the patient gave on the tablet for this visit: taken into it, or waiting for the clinician."""
+    return kiosk_store.for_visit(u.conn, u.clinic_id(), v, *u.day_bounds(v["visit_date"]))
+
+
+TABLET_WAITING = (
+    "The patient's answers from the tablet wait for your review: take them into the record on this screen first."
+)
+
+
+def _tablet_safety_waiting(u: Unit, v: dict[str, Any]) -> bool:
+    pack = protocol.active(u.app.settings)
+    return any(
+        intake_rules.proposal(i["answers"], pack.red_flags, pack.conditions).safety_relevant
+        for i in tablet_intakes(u, v)
+        if i["visit_id"] is None
+    )
+
+
+def act(
+    app: App,
+    actor: Actor,
+    visit_id: int,
+    op: str,
+    form: dict[str, str],
+    base_revision: int | None,
+    *,
+    then: Callable[[Unit, dict[str, Any]], None] | None = None,
+    internal: bool = False,
+) -> VisitRecord:
     """One action of the visit screen (a click or a field), saved as a new revision. A decision of the safety
-    gate needs the right to sign and is audited under its own name."""
-    action = ops.lookup(op)
+    gate needs the right to sign and is audited under its own name. `then` runs in the same transaction,
+    after the revision is written (taking the tablet's intake marks it taken, or neither happens)."""
+    action = ops.lookup(op, internal=internal)
     with unit(app, actor, Action.VISIT_SIGN if action.decision else Action.VISIT_UPDATE, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
         if v["status"] != VisitStatus.DRAFT:
             raise Conflict("This note is signed and locked. Record an amendment to change it.")
         _check_crossing(u, v, base_revision)
+        # Safety before technique: what the patient told the tablet is screened before any care is charted.
+        if action.treatment and _tablet_safety_waiting(u, v):
+            raise Conflict(TABLET_WAITING)
         current = _record(app, u, v, p)
         ctx = ops.Context(
             form=form,
@@ -284,6 +319,8 @@ def act(app: App, actor: Actor, visit_id: int, op: str, form: dict[str, str], ba
                 previous=current.previous,
             ),
         )
+        if then is not None:
+            then(u, v)
         if not action.decision:
             return record
         u.audit(
@@ -477,6 +514,10 @@ def sign(
         check_transition(VisitStatus(v["status"]), VisitStatus.SIGNED)
         _check_sign_base(u, v, base_revision)
         check_version(v, expected_version, "nothing was signed")
+        if any(i["visit_id"] is None for i in tablet_intakes(u, v)):
+            raise InvalidInput(
+                "The note cannot be signed yet: 1 thing(s) missing.", [FieldProblem("tablet", TABLET_WAITING)]
+            )
         latest = chart_store.latest(u.conn, visit_id)
         doc = latest["document"] if latest else rules.empty_document()
         done = write_signed(

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -134,6 +134,11 @@ class Unit:
     def today(self) -> date:
         """Today in the clinic's own time zone: a visit at 8 pm in Chicago is dated that day, not UTC's next."""
         return self.now.astimezone(self.app.zone(self.conn, self.actor.clinic_id)).date()
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """The clinic's day as moments: from its midnight to the next, in its own zone."""
+        start = datetime.combine(day, time(0), tzinfo=self.app.zone(self.conn, self.actor.clinic_id))
+        return start, start + timedelta(days=1)
 
     def clinic_id(self) -> int:
         if self.actor.clinic_id is None:

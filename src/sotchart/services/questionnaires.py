@@ -86,35 +86,52 @@ def record(
     answered_on: str = "",
 ) -> dict[str, Any]:
     with unit(app, actor, Action.PATIENT_UPDATE, "questionnaire") as u:
-        if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
-            raise NotFound("No such patient in this clinic.")
-        if visit_id is not None:
-            v = visit_store.get(u.conn, u.clinic_id(), visit_id)
-            if v is None or v["patient_id"] != patient_id:
-                raise InvalidInput(
-                    "That visit is not this patient's.",
-                    [FieldProblem("visit_id", "Leave it out or use one of this patient's visits.")],
-                )
-        checked = check_response(code, answers, activities, answered_on, u.today())
-        rid = q_store.add(
-            u.conn,
-            clinic_id=u.clinic_id(),
-            patient_id=patient_id,
-            visit_id=visit_id,
-            instrument=code,
-            instrument_version=checked.instrument_version,
-            scoring_version=checked.scoring_version,
-            answers=checked.answers,
-            activities=checked.activities,
-            score=checked.score,
-            percent=checked.percent,
-            band=checked.band,
-            answered_on=checked.answered_on,
-            actor_id=actor.user_id,
-            now=u.now,
+        return record_in(
+            u, patient_id, code, answers, activities=activities, visit_id=visit_id, answered_on=answered_on
         )
-        u.audit("questionnaire.create", "questionnaire_response", rid, patient_id=patient_id, detail=code)
-        return {"id": rid, **checked.scored.to_json(), "answered_on": checked.answered_on.isoformat()}
+
+
+def record_in(
+    u: Unit,
+    patient_id: int,
+    code: str,
+    answers: Any,
+    *,
+    activities: Any = None,
+    visit_id: int | None = None,
+    answered_on: str = "",
+) -> dict[str, Any]:
+    """One response, scored and stored inside the caller's transaction (the tablet stores all it was given
+    at once)."""
+    if patient_store.get(u.conn, u.clinic_id(), patient_id) is None:
+        raise NotFound("No such patient in this clinic.")
+    if visit_id is not None:
+        v = visit_store.get(u.conn, u.clinic_id(), visit_id)
+        if v is None or v["patient_id"] != patient_id:
+            raise InvalidInput(
+                "That visit is not this patient's.",
+                [FieldProblem("visit_id", "Leave it out or use one of this patient's visits.")],
+            )
+    checked = check_response(code, answers, activities, answered_on, u.today())
+    rid = q_store.add(
+        u.conn,
+        clinic_id=u.clinic_id(),
+        patient_id=patient_id,
+        visit_id=visit_id,
+        instrument=code,
+        instrument_version=checked.instrument_version,
+        scoring_version=checked.scoring_version,
+        answers=checked.answers,
+        activities=checked.activities,
+        score=checked.score,
+        percent=checked.percent,
+        band=checked.band,
+        answered_on=checked.answered_on,
+        actor_id=u.actor.user_id,
+        now=u.now,
+    )
+    u.audit("questionnaire.create", "questionnaire_response", rid, patient_id=patient_id, detail=code)
+    return {"id": rid, **checked.scored.to_json(), "answered_on": checked.answered_on.isoformat()}
 
 
 def courses(app: App, actor: Actor, patient_id: int) -> list[Course]:

@@ -4,7 +4,7 @@ the walk-ins whose visit was opened without an appointment, and notes left unsig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sotchart.domain.appointments import STATUS_WORDS, Status
@@ -12,6 +12,7 @@ from sotchart.domain.roles import Action, allows
 from sotchart.services import appointments, care_plans
 from sotchart.services.context import Actor, App, unit
 from sotchart.store import appointments as appointment_store
+from sotchart.store import kiosk as kiosk_store
 from sotchart.store import visits as visit_store
 
 OVERDUE_HOURS = 72
@@ -50,6 +51,9 @@ def _plan_text(plan: care_plans.Plan | None, a: dict[str, Any], v: dict[str, Any
     return plan.cadence.say_visit(max(number, 1))
 
 
+TABLET_WORDS = {"code": "tablet code shown", "tablet": "on the tablet", "answers": "tablet answers in"}
+
+
 def the_day(app: App, actor: Actor) -> Day:
     with unit(app, actor, Action.PATIENT_SEARCH, "visit", read=True) as u:
         day = u.today()
@@ -57,10 +61,8 @@ def the_day(app: App, actor: Actor) -> Day:
         visits = {r["id"]: r for r in visit_store.day_list(u.conn, clinic_id=u.clinic_id(), day=day)}
         booked: list[dict[str, Any]] = []
         if allows(actor.role, Action.CALENDAR_READ):
-            begin = datetime.combine(day, time(0), tzinfo=zone)
-            booked = appointment_store.between(
-                u.conn, clinic_id=u.clinic_id(), start=begin, end=begin + timedelta(days=1)
-            )
+            begin, end = u.day_bounds(day)
+            booked = appointment_store.between(u.conn, clinic_id=u.clinic_id(), start=begin, end=end)
         plans = care_plans.plans_of(u, list({int(a["patient_id"]) for a in booked}))
         entries = []
         for a in booked:
@@ -121,6 +123,13 @@ def the_day(app: App, actor: Actor) -> Day:
                 }
             )
         entries.sort(key=lambda e: e["at"])
+        # Where each patient's tablet stands: a code shown, being filled in, or answers waiting for review.
+        ids = list({int(e["patient_id"]) for e in entries})
+        tablets = kiosk_store.live_of_patients(u.conn, u.clinic_id(), ids, u.now)
+        for pid in kiosk_store.waiting_of_patients(u.conn, u.clinic_id(), ids, u.day_bounds(day)[0]):
+            tablets.setdefault(pid, "answers")
+        for e in entries:
+            e["tablet"] = TABLET_WORDS.get(tablets.get(int(e["patient_id"]), ""), "")
         overdue = visit_store.unsigned_before(
             u.conn, clinic_id=u.clinic_id(), before=u.now - timedelta(hours=OVERDUE_HOURS)
         )

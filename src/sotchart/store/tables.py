@@ -404,7 +404,7 @@ questionnaire_response = Table(
 kiosk_session = Table(
     "kiosk_session",
     metadata,
-    Column("id", String(64), primary_key=True),  # SHA-256 of the token in the link
+    Column("id", String(64), primary_key=True),  # random; older rows: the SHA-256 of their link's token
     Column("clinic_id", Integer, ForeignKey("clinic.id"), nullable=False),
     Column("patient_id", Integer, ForeignKey("patient.id"), nullable=False),
     Column("opened_by", Integer, ForeignKey("app_user.id"), nullable=False),

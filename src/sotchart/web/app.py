@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from sotchart import __version__
 from sotchart.services import reminders
 from sotchart.services.context import App
+from sotchart.services.kiosk import DEVICE_COOKIE
 from sotchart.settings import Settings
 from sotchart.web import errors
 from sotchart.web.admission import Admission
@@ -23,7 +24,7 @@ from sotchart.web.api import questionnaires as questionnaires_api
 from sotchart.web.api import router as api_router
 from sotchart.web.deps import SignInRequired
 from sotchart.web.fhir import routes as fhir_routes
-from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming
+from sotchart.web.middleware import BodyLimit, SecurityHeaders, ServerTiming, TabletLock
 from sotchart.web.pages import analytics as analytics_pages
 from sotchart.web.pages import api_docs as api_docs_pages
 from sotchart.web.pages import calendar as calendar_pages
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
         return {"status": "ok", "version": __version__}
 
     # Each added wraps those before it: the body's size is checked before anything reads it.
+    app.add_middleware(TabletLock, cookie=DEVICE_COOKIE)
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -130,3 +130,35 @@ class ServerTiming:
             await send(message)
 
         await self.app(scope, receive, timed)
+
+
+class TabletLock:
+    """A browser that holds the patient's tablet cookie reaches only the tablet's pages (and their files):
+    any other address, typed, bookmarked or reached with Back, leads to /tablet. The cookie's name is all it
+    reads, so the check costs nothing; /tablet itself decides whether the session is still alive, and
+    clears the cookie when it is not, so the tablet returns to the desk's hands."""
+
+    ALLOWED = ("/tablet", "/static/", "/healthz")
+
+    def __init__(self, app: Any, cookie: str) -> None:
+        self.app = app
+        self.marker = cookie.encode() + b"="
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.ALLOWED) or not self._holds(scope):
+            await self.app(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [(b"location", b"/tablet"), (b"content-length", b"0"), *SECURITY_HEADERS],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+    def _holds(self, scope: Scope) -> bool:
+        for name, value in scope.get("headers", []):
+            if name == b"cookie" and any(part.strip().startswith(self.marker) for part in value.split(b";")):
+                return True
+        return False

@@ -170,6 +170,7 @@ class RedFlag:
     name: str
     prov: Provenance
     applies_when: str = ""
+    ask: str = ""  # the question a patient answers on the tablet; "" for what only an examination shows
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class Condition:
     kind: str  # absolute | relative
     prov: Provenance
     action: str = "caution"  # what the safety screen does when it is recorded
+    ask: str = ""  # the question a patient answers on the tablet; "" for what only an examination shows
 
 
 @dataclass(frozen=True)

@@ -321,6 +321,7 @@ def _safety(p: _Parser, pack: ProtocolPack) -> None:
             e.text("name"),
             p.prov(e),
             e.text("applies_when", required=False, choices=("", "pregnant")),
+            e.text("ask", required=False),
         )
         pack.red_flags[rf.code] = rf
         e.check_unknown()
@@ -332,7 +333,9 @@ def _safety(p: _Parser, pack: ProtocolPack) -> None:
         action = e.text("action", required=False, choices=("", *ACTIONS)) or default
         if ACTIONS.index(action) > ACTIONS.index(default):
             e.fail("action", f"an {kind} contraindication cannot be milder than {default}")
-        c = Condition(e.text("code", pattern=CODE), e.text("name"), kind, p.prov(e), action)
+        c = Condition(
+            e.text("code", pattern=CODE), e.text("name"), kind, p.prov(e), action, e.text("ask", required=False)
+        )
         pack.conditions[c.code] = c
         e.check_unknown()
     for _label, e in p.rows(f, "symptom"):

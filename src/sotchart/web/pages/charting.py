@@ -13,7 +13,7 @@ from sotchart.domain.errors import Conflict, InvalidInput, StaleVersion
 from sotchart.domain.patients import age_on
 from sotchart.domain.roles import Action, allows
 from sotchart.domain.signature import closing_lines
-from sotchart.services import care_plans, charting, protocol, visits
+from sotchart.services import care_plans, charting, intake_review, protocol, visits
 from sotchart.services.auth import SessionUser
 from sotchart.services.context import App
 from sotchart.web.deps import AppDep, FormDep, PageUser, RecordId
@@ -69,6 +69,7 @@ def _page(
         "problems": problems or [],
         "amend_form": amend_form,
         "intake_fields": INTAKE_FIELDS,
+        "tablet": intake_review.for_visit(app, user.actor, record.visit["id"]),
         "can_sign": allows(user.actor.role, Action.VISIT_SIGN),
         "editable": record.visit["status"] == "draft" and allows(user.actor.role, Action.VISIT_UPDATE),
     }
@@ -135,6 +136,20 @@ def act(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: 
         visit_id,
         form,
         lambda f, rev: charting.act(app, user.actor, visit_id, f.pop("op", ""), f, rev),
+    )
+
+
+@router.post("/visits/{visit_id}/take-intake")
+def take_intake(request: Request, app: AppDep, user: PageUser, form: FormDep, visit_id: RecordId) -> Response:
+    """The patient's tablet answers taken into the record, in one revision."""
+    raw = str(form.get("intake_id") or "")
+    return _run(
+        request,
+        app,
+        user,
+        visit_id,
+        form,
+        lambda f, rev: intake_review.take_into_visit(app, user.actor, visit_id, int(raw) if raw.isdigit() else 0, rev),
     )
 
 

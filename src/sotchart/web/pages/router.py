@@ -204,6 +204,7 @@ def today(request: Request, app: AppDep, user: PageUser) -> Response:
         can_examine=allows(user.actor.role, Action.VISIT_UPDATE),
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
+        can_hand_over=allows(user.actor.role, Action.PATIENT_UPDATE),
     )
 
 
