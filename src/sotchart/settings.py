@@ -134,7 +134,12 @@ class Settings(BaseSettings):
         description='JSON file of the clinic\'s own fees by code, e.g. {"98940": 45.00}, printed on superbills. '
         "sotchart ships no fees and no CPT descriptor text.",
     )
-    kiosk_minutes: int = Field(30, ge=5, le=240, description="Minutes a kiosk link handed to a patient stays valid.")
+    kiosk_minutes: int = Field(
+        30,
+        ge=5,
+        le=240,
+        description="Minutes a tablet handed to a patient stays open (its code is good for ten of them).",
+    )
     audit_anchor_file: Path | None = Field(
         None,
         description="File outside the database where the audit log's newest seal is written after every "

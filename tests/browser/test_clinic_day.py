@@ -1,6 +1,7 @@
 """In Chromium, the clinic's day: the desk registers a new patient and books them, drags the booking to
-another time, checks them in from Today; the clinician opens the visit from the appointment, charts and
-signs; the care plan books its series with the re-exam; a cancellation and a no-show show on Today."""
+another time, hands the tablet over from Today; the patient checks in and gives intake and signed consent on
+the tablet, which reaches no clinic page; the clinician takes it into the visit opened from the appointment,
+charts and signs; the care plan books its series with the re-exam; a cancellation and a no-show show on Today."""
 
 from __future__ import annotations
 
@@ -62,8 +63,60 @@ def test_book_drag_check_in_open_chart_and_sign(browser: Browser, live_server: s
     desk.get_by_role("link", name="Today", exact=True).first.click()
     today_row = desk.locator("#day-list tbody tr", has_text="Ashworth")
     expect(today_row).to_contain_text("booked")
-    today_row.get_by_role("button", name="Check in").dblclick()  # a double click checks in once
-    expect(desk.locator("#day-list tbody tr", has_text="Ashworth")).to_contain_text("arrived")
+    # The desk hands the tablet over from Today: a code and its QR for this patient's check-in and intake.
+    today_row.get_by_role("button", name="Tablet").click()
+    expect(desk.locator("#tablet-qr")).to_be_visible()
+    code = desk.locator("#tablet-code").inner_text()
+    shot(desk, "tablet-handover")
+
+    pad = browser.new_context(viewport={"width": 820, "height": 1180})  # the clinic's tablet, its own device
+    tablet = pad.new_page()
+    tablet.goto(live_server + "/tablet")
+    tablet.get_by_label("Your code").fill(code.lower())
+    tablet.get_by_label("Your code").press("Enter")
+    expect(tablet.get_by_role("heading", name="Check in")).to_be_visible()
+    expect(tablet.locator("body")).not_to_contain_text("Ashworth")  # the first name only, nothing of the chart
+    tablet.get_by_role("button", name="I'm here: check me in").click()
+    tablet.get_by_label("What brings you in today?").fill("Low back pain for 2 weeks, worse sitting")
+    tablet.get_by_role("button", name="Next").click()
+    expect(tablet.get_by_role("heading", name="Health questions")).to_be_visible()
+    tablet.go_back()  # Back stays on the tablet, with what was typed
+    expect(tablet.get_by_label("What brings you in today?")).to_have_value("Low back pain for 2 weeks, worse sitting")
+    tablet.get_by_role("button", name="Next").click()
+    radios = tablet.locator("input[type=radio][value=no]")
+    for i in range(radios.count() - 1):  # one left unanswered: the page asks for it, keeping the others
+        radios.nth(i).check()
+    tablet.get_by_role("button", name="Next").click()
+    expect(tablet.locator("#tablet-message")).to_contain_text("1 question still need")
+    tablet.locator("input[type=radio][value=no]").last.check()
+    tablet.get_by_role("button", name="Next").click()
+    expect(tablet.get_by_role("heading", name="Consent")).to_be_visible()
+    canvas = tablet.locator("#signature-pad").bounding_box()
+    assert canvas is not None
+    tablet.mouse.move(canvas["x"] + 40, canvas["y"] + 60)
+    tablet.mouse.down()
+    for dx, dy in ((120, 30), (220, 80), (320, 20), (420, 70)):
+        tablet.mouse.move(canvas["x"] + dx, canvas["y"] + dy, steps=5)
+    tablet.mouse.up()
+    tablet.get_by_label("I have read this and I agree.").check()
+    shot(tablet, "tablet-consent")
+    tablet.get_by_role("button", name="Sign and go on").click()
+    expect(tablet.get_by_role("heading", name="Questionnaires")).to_be_visible()
+    # Locked to the patient's task: any clinic page typed in the address bar leads back to the tablet.
+    for path in ("/today", "/patients", "/sign-in", "/calendar"):
+        tablet.goto(live_server + path)
+        expect(tablet).to_have_url(live_server + "/tablet")
+    tablet.locator("#q-nrs-pain input[type=radio]").nth(6).check()
+    tablet.get_by_role("button", name="Next").click()
+    tablet.get_by_role("button", name="Send to my clinician").dblclick()  # sent once
+    expect(tablet.locator("#tablet-done")).to_contain_text("Thank you")
+    shot(tablet, "tablet-done")
+    pad.close()
+
+    desk.goto(live_server + "/today")
+    row = desk.locator("#day-list tbody tr", has_text="Ashworth")
+    expect(row).to_contain_text("arrived")
+    expect(row).to_contain_text("tablet answers in")
 
     doctor = browser.new_page(viewport={"width": 820, "height": 1180})  # the clinician's tablet
     sign_in(doctor, live_server, c.emails["clinician"])
@@ -71,9 +124,15 @@ def test_book_drag_check_in_open_chart_and_sign(browser: Browser, live_server: s
     doctor.locator("#day-list tbody tr", has_text="Ashworth").get_by_role("button", name="Open visit").click()
     expect(doctor.get_by_role("heading", name="Vitals and safety")).to_be_visible()
     expect(doctor.locator("h1")).to_contain_text("new-patient")
-    doctor.get_by_label("Complaint and the symptoms causing the visit").fill("Low back pain for 2 weeks")
-    doctor.get_by_role("button", name="Record consent to examination and care").click()
-    expect(doctor.locator("#consent")).to_contain_text("given")
+    expect(doctor.locator("#step-tablet")).to_contain_text("Low back pain for 2 weeks")
+    expect(doctor.locator("#step-tablet img.tablet-signature")).to_be_visible()
+    shot(doctor, "visit-tablet-intake")
+    doctor.get_by_role("button", name="Take into the record").click()
+    expect(doctor.locator("#tablet-taken")).to_be_visible()
+    expect(doctor.get_by_label("Complaint and the symptoms causing the visit")).to_have_value(
+        "Low back pain for 2 weeks, worse sitting"
+    )
+    expect(doctor.locator("#consent")).to_contain_text("on the patient's tablet")
     doctor.get_by_label("Systolic", exact=True).fill("122")
     doctor.get_by_label("Diastolic", exact=True).fill("78")
     doctor.get_by_label("Pulse", exact=True).fill("70")

@@ -60,6 +60,12 @@ def test_round_trip_of_the_demo_clinic_with_its_1000_visit_patient(
     target = App.from_settings(make_settings(db_factory.new_migrated(), tmp_path / "target"))
     try:
         _round_trip(fresh_app, owner, target, tmp_path)
+        # The demo's patients answered questionnaires (NRS, PSFS), and the export carries them.
+        _manifest, exported = fhir.read(tmp_path / "first.zip")
+        assert {r["questionnaire"].rsplit("/", 1)[-1].split("|")[0] for r in exported["QuestionnaireResponse"]} >= {
+            "nrs-pain",
+            "psfs",
+        }
         with target.db.read() as conn:
             assert conn.execute(patient_table.select()).first() is not None
     finally:

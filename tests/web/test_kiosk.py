@@ -71,7 +71,7 @@ def test_the_patient_fills_questionnaires_and_the_session_closes(app: App) -> No
             "psfs.rating.1": "5",
         },
     )
-    assert ok.status_code == 303
+    assert ok.status_code == 303 and ok.headers["location"] == "/tablet?step=send"
     assert questionnaires.courses(app, c.actor("clinician"), p.id) == []  # nothing stored before Send
     sent = tablet.post("/tablet/send", data={"key": key})
     assert sent.status_code == 200 and "Thank you" in sent.text

@@ -336,6 +336,7 @@ def _visits(
             reason="",
             status={"status": "signed", "signed_at": u.now, "signed_by": clinician},
         )
+        _questionnaires(u, rng, pid, vid, d, k, pain)
     return {
         "patient_id": pid,
         "episode_id": eid,
@@ -345,6 +346,23 @@ def _visits(
         "recent": recent,
         "clinician": None,
     }
+
+
+PSFS_ACTIVITIES = ("Sitting through a working day", "Lifting a child or shopping", "Sleeping through the night")
+
+
+def _questionnaires(u: Unit, rng: random.Random, pid: int, vid: int, day: date, k: int, pain: int) -> None:
+    """The free questionnaires a clinic gives at intake and then now and again (NRS at every third visit of an
+    episode's first thirty, PSFS at the first and every sixth), scored by the same code as a patient's own.
+    Made-up answers that follow the visit's pain; no claim about any real course of care."""
+    if k >= 30 or k % 3:
+        return
+    from sotchart.services.questionnaires import record_in
+
+    record_in(u, pid, "nrs-pain", [pain], visit_id=vid, answered_on=day.isoformat())
+    if k % 6 == 0:
+        ratings = [max(0, min(10, 10 - pain + rng.randint(-2, 1))) for _ in PSFS_ACTIVITIES]
+        record_in(u, pid, "psfs", ratings, activities=list(PSFS_ACTIVITIES), visit_id=vid, answered_on=day.isoformat())
 
 
 def demo_present(app: App) -> bool:

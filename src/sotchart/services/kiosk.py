@@ -329,8 +329,9 @@ def tablet(app: App, device: str | None, step: str = "") -> Tablet:
     )
 
 
-def save_step(app: App, device: str | None, step: str, form: dict[str, str]) -> None:
-    """One step's answers, checked and kept with the session until the patient sends them all."""
+def save_step(app: App, device: str | None, step: str, form: dict[str, str]) -> str:
+    """One step's answers, checked and kept with the session until the patient sends them all; the answer
+    is the step to show next."""
     t = tablet(app, device, step)
     if step != t.step:
         raise Conflict("That page is not open on this tablet; carry on from the one shown.")
@@ -360,6 +361,7 @@ def save_step(app: App, device: str | None, step: str, form: dict[str, str]) -> 
     progress["done"] = [*dict.fromkeys([*(progress.get("done") or []), step])]
     with before_actor(app) as conn:
         kiosk_store.save_progress(conn, t.session["id"], progress)
+    return next((s for s in t.steps if s not in progress["done"]), "send")
 
 
 def _signature(raw: str) -> bytes | None:

@@ -192,7 +192,7 @@ def tablet_step(request: Request, app: AppDep, raw: FormDep, step: STEP) -> Resp
     try:
         if device is None:
             raise NotFound(kiosk.GONE)
-        kiosk.save_step(app, device, step, form)
+        following = kiosk.save_step(app, device, step, form)
     except NotFound as e:
         return _entry(request, 404, gone=e.detail)
     except (InvalidInput, Conflict) as e:
@@ -200,4 +200,5 @@ def tablet_step(request: Request, app: AppDep, raw: FormDep, step: STEP) -> Resp
         problems = [(p.field, p.message) for p in getattr(e, "problems", [])]
         shown = kiosk.tablet(app, device, step)
         return _step_page(request, shown, device, 422, form=form, message=e.detail, problems=problems)
-    return RedirectResponse("/tablet", status_code=303)
+    # Each step at its own address, so the tablet's Back shows the page before, with what was given.
+    return RedirectResponse(f"/tablet?step={following}", status_code=303)
