@@ -56,14 +56,17 @@ class Op:
     # Only a use case may run it, never a form: taking the tablet's answers writes "consent given in writing
     # on the tablet", which must come from the patient's own signed intake, not from what a form says.
     internal: bool = False
+    desk: bool = False  # the front desk may do it too (vitals taken before the clinician comes in)
 
 
 OPS: dict[str, Op] = {}
 
 
-def op(name: str, *, treatment: bool = False, decision: bool = False, internal: bool = False) -> Callable[..., Any]:
+def op(
+    name: str, *, treatment: bool = False, decision: bool = False, internal: bool = False, desk: bool = False
+) -> Callable[..., Any]:
     def register(fn: Callable[[dict[str, Any], Context], None]) -> Callable[[dict[str, Any], Context], None]:
-        OPS[name] = Op(name, fn, treatment, decision, internal)
+        OPS[name] = Op(name, fn, treatment, decision, internal, desk)
         return fn
 
     return register
@@ -144,7 +147,7 @@ def remove_finding(doc: dict[str, Any], finding: dict[str, Any]) -> None:
     doc["findings"] = [f for f in doc.get("findings") or [] if slot(f) not in gone]
 
 
-@op("vitals")
+@op("vitals", desk=True)
 def _vitals(d: dict[str, Any], ctx: Context) -> None:
     vitals = {k: _int(k, ctx.form.get(k, "")) for k in ("systolic", "diastolic", "pulse")}
     before = d.get("vitals") or {}
@@ -162,12 +165,16 @@ def _vitals(d: dict[str, Any], ctx: Context) -> None:
         )
     d["vitals"] = {
         **{k: v for k, v in vitals.items() if v is not None},
-        "symptoms": [s for s in ctx.form.get("symptoms", "").split(",") if s],
+        # Symptoms change only when the form sends them: a reading saved from a screen without the symptom
+        # boxes (the desk's) must not clear the chest pain that makes a high reading an emergency.
+        "symptoms": [s for s in ctx.form["symptoms"].split(",") if s]
+        if "symptoms" in ctx.form
+        else list(before.get("symptoms") or []),
         "rechecks": before.get("rechecks") or [],
     }
 
 
-@op("vitals-recheck")
+@op("vitals-recheck", desk=True)
 def _vitals_recheck(d: dict[str, Any], ctx: Context) -> None:
     reading = {k: _int(k, ctx.form.get(k, "")) for k in ("systolic", "diastolic", "pulse")}
     vitals = d.setdefault("vitals", {})

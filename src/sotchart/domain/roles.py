@@ -21,6 +21,7 @@ class Action(StrEnum):
     PATIENT_UPDATE = "patient.update"
     VISIT_CREATE = "visit.create"
     VISIT_UPDATE = "visit.update"
+    VITALS_RECORD = "visit.vitals"  # blood pressure and pulse on a draft, which the desk may take
     VISIT_SIGN = "visit.sign"
     VISIT_MARK_IN_ERROR = "visit.mark-in-error"
     EPISODE_WRITE = "episode.write"
@@ -45,6 +46,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.PATIENT_CREATE: "registering a patient",
     Action.PATIENT_UPDATE: "changing a patient's details",
     Action.VISIT_CREATE: "starting a visit",
+    Action.VITALS_RECORD: "recording blood pressure and pulse",
     Action.VISIT_UPDATE: "charting a visit",
     Action.VISIT_SIGN: "signing a note",
     Action.VISIT_MARK_IN_ERROR: "marking a visit entered in error",
@@ -80,6 +82,7 @@ _FRONT_DESK = _CLINICAL_READ | {
     Action.PATIENT_CREATE,
     Action.PATIENT_UPDATE,
     Action.VISIT_CREATE,
+    Action.VITALS_RECORD,
     Action.EPISODE_WRITE,
     Action.CALENDAR_READ,
     Action.APPOINTMENT_WRITE,

@@ -281,7 +281,8 @@ def act(
     gate needs the right to sign and is audited under its own name. `then` runs in the same transaction,
     after the revision is written (taking the tablet's intake marks it taken, or neither happens)."""
     action = ops.lookup(op, internal=internal)
-    with unit(app, actor, Action.VISIT_SIGN if action.decision else Action.VISIT_UPDATE, "visit", visit_id) as u:
+    needs = Action.VISIT_SIGN if action.decision else Action.VITALS_RECORD if action.desk else Action.VISIT_UPDATE
+    with unit(app, actor, needs, "visit", visit_id) as u:
         v, p = load_visit(u, visit_id, lock=True)
         if v["status"] != VisitStatus.DRAFT:
             raise Conflict("This note is signed and locked. Record an amendment to change it.")

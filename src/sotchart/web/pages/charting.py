@@ -72,6 +72,7 @@ def _page(
         "tablet": intake_review.for_visit(app, user.actor, record.visit["id"]),
         "can_sign": allows(user.actor.role, Action.VISIT_SIGN),
         "editable": record.visit["status"] == "draft" and allows(user.actor.role, Action.VISIT_UPDATE),
+        "desk_vitals": record.visit["status"] == "draft" and allows(user.actor.role, Action.VITALS_RECORD),
     }
     partial = bool(request.headers.get("hx-request"))
     if not partial:  # the page's own line, outside the part each step redraws
