@@ -52,6 +52,8 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
     ),
     ("GET", "/api/v1/patients/{patient_id}/questionnaires"): (Action.PATIENT_READ, None),
     ("POST", "/patients/{patient_id}/kiosk"): (Action.PATIENT_UPDATE, {}),
+    ("GET", "/patients/{patient_id}/edit"): (Action.PATIENT_UPDATE, None),
+    ("POST", "/patients/{patient_id}/edit"): (Action.PATIENT_UPDATE, {"phone": "x"}),
     ("GET", "/kiosk-sessions/{session_id}"): (Action.PATIENT_READ, None),
     ("POST", "/kiosk-sessions/{session_id}/code"): (Action.PATIENT_UPDATE, {}),
     ("POST", "/kiosk-sessions/{session_id}/end"): (Action.PATIENT_UPDATE, {}),

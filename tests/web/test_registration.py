@@ -67,3 +67,26 @@ def test_the_desk_lists_who_is_in_care_and_who_has_not_been_seen(app: App) -> No
     page = web.html(desk.get("/patients?list=lapsed&weeks=8"))
     assert page.select("table.results tbody td")[-1].text != "none yet"
     assert desk.get("/patients?list=everyone").status_code == 422
+
+
+def test_the_desk_changes_a_patients_details_and_bad_input_changes_nothing(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    p = factories.patient(app, c, family_name="Moved", given_name="Mara", phone="+1 555 0100")
+    desk = web.client(app)
+    web.sign_in(desk, c.emails["assistant"])
+    page = web.html(desk.get(f"/patients/{p.id}/edit"))
+    assert page.select_one("#phone")["value"] == "+1 555 0100"
+    values = {i["name"]: i.get("value", "") for i in page.select("form.card-form input") if i.get("name")}
+    values["address"] = "12 New Street, Port Lewis"
+    bad = desk.post(f"/patients/{p.id}/edit", data=values | {"birth_date": "2999-01-01"})
+    assert bad.status_code == 422 and web.html(bad).select_one("#birth_date-error") is not None
+    assert web.html(bad).select_one("#address").text == "12 New Street, Port Lewis"  # what was typed stays
+    assert "12 New Street" not in desk.get(f"/patients/{p.id}").text
+    ok = desk.post(f"/patients/{p.id}/edit", data=values | {"phone": "+1 555 0199"})
+    assert ok.status_code == 303 and ok.headers["location"] == f"/patients/{p.id}"
+    chart = desk.get(f"/patients/{p.id}").text
+    assert "12 New Street, Port Lewis" in chart and "+1 555 0199" in chart
+    # Sent again from the old page (its version is gone): refused, with what was typed still there.
+    stale = desk.post(f"/patients/{p.id}/edit", data=values | {"phone": "+1 555 0111"})
+    assert stale.status_code == 409 and "changed by someone else" in stale.text
+    assert web.html(stale).select_one("#phone")["value"] == "+1 555 0111"

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sotchart.domain.appointments import STATUS_WORDS
 from sotchart.domain.coverage import LIMITS as COVERAGE_FIELDS
 from sotchart.domain.coverage import PRIORITIES, RELATIONSHIPS
-from sotchart.domain.errors import InvalidInput, NotSignedIn
+from sotchart.domain.errors import InvalidInput, NotSignedIn, StaleVersion
 from sotchart.domain.patients import ALERT_KINDS, SEXES
 from sotchart.domain.roles import Action, allows
 from sotchart.services import auth, care_plans, coverage, patients, visits
@@ -260,6 +260,37 @@ def new_patient(request: Request, app: AppDep, user: PageUser, form: FormDep) ->
             duplicates=getattr(e, "patient_ids", []),
         )
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
+
+
+@router.get("/patients/{patient_id}/edit")
+def edit_patient_page(request: Request, app: AppDep, user: PageUser, patient_id: RecordId) -> Response:
+    require(user.actor, Action.PATIENT_UPDATE)
+    p = patients.open_chart(app, user.actor, patient_id, with_outcomes=False).patient
+    values = {k: str(getattr(p, k) or "") for k in patients.DETAIL_FIELDS}
+    return render(request, "patient_new.html", values=values, problems={}, sexes=SEXES, editing=p)
+
+
+@router.post("/patients/{patient_id}/edit")
+def edit_patient(request: Request, app: AppDep, user: PageUser, form: FormDep, patient_id: RecordId) -> Response:
+    data = {k: str(form.get(k, "")) for k in patients.DETAIL_FIELDS}
+    raw = str(form.get("version") or "")
+    try:
+        patients.update_patient(app, user.actor, patient_id, data, int(raw) if raw.isdigit() else None)
+    except (InvalidInput, StaleVersion) as e:
+        current = patients.open_chart(app, user.actor, patient_id, with_outcomes=False).patient
+        return render(
+            request,
+            "patient_new.html",
+            status_code=409 if isinstance(e, StaleVersion) else 422,
+            values=data,
+            problems={pr.field: pr.message for pr in getattr(e, "problems", [])},
+            sexes=SEXES,
+            summary=e.detail,
+            # After someone else's change, the form is sent against the version now stored: what was typed
+            # is kept on screen, and sending it again saves it over theirs knowingly.
+            editing=current,
+        )
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
 @router.get("/patients/{patient_id}")
