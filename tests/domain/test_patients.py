@@ -36,3 +36,5 @@ def test_oversized_name_is_refused() -> None:
 def test_search_key_folds_case_and_accents() -> None:
     assert search_key("Müller") == "muller"
     assert search_key("  ÉLODIE ") == "elodie"
+    # Apostrophes, straight or curly as a phone types them, are dropped: "oconnell" finds O'Connell.
+    assert search_key("O'Connell") == search_key("O’Connell") == search_key("oconnell") == "oconnell"

@@ -90,3 +90,12 @@ def test_the_desk_changes_a_patients_details_and_bad_input_changes_nothing(app: 
     stale = desk.post(f"/patients/{p.id}/edit", data=values | {"phone": "+1 555 0111"})
     assert stale.status_code == 409 and "changed by someone else" in stale.text
     assert web.html(stale).select_one("#phone")["value"] == "+1 555 0111"
+
+
+def test_oconnell_finds_o_connell_typed_either_way(app: App) -> None:
+    c = factories.clinic_with_staff(app)
+    factories.patient(app, c, family_name="O'Connell", given_name="Siobhan")
+    desk = web.client(app)
+    web.sign_in(desk, c.emails["assistant"])
+    for typed in ("oconnell", "O'Connell", "o’conn"):
+        assert "Siobhan" in desk.get("/patients", params={"q": typed}).text, typed

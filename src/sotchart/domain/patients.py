@@ -50,12 +50,18 @@ TEXT_LIMITS = {
 }
 
 
+APOSTROPHES = "'’‘ʼ"
 # Latin letters that Unicode does not decompose into a base letter plus an accent.
-_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"})
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i"}
+    # Apostrophes are dropped, so "oconnell" finds O'Connell, and O’Connell typed on a phone finds it too.
+    | dict.fromkeys(APOSTROPHES, "")
+)
 
 
 def search_key(text: str) -> str:
-    """Name as searched: case and accents folded, so "Müller" is found by "mul" and "Łukasz" by "luk".
+    """Name as searched: case and accents folded, so "Müller" is found by "mul" and "Łukasz" by "luk", and
+    apostrophes dropped ("oconnell" finds O'Connell).
     Other scripts are kept as they are, so a name in Japanese is found by its own characters."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_UNDECOMPOSED).strip()

@@ -8,6 +8,7 @@ The tablet's own device session (a short code shown at the desk, spent by the ta
 a device cookie; the task it is locked to; the answers so far) and what a patient gives on it: history in
 their words, answers to the red-flag questions, consent with its signature, kept as given for the clinician to
 review. Columns are added in place (no table rebuild), so nothing that refers to kiosk_session is disturbed.
+Names' search keys lose their apostrophes, as the domain folds them now.
 """
 
 import sqlalchemy as sa
@@ -69,6 +70,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_intake")),
     )
     op.create_index(op.f("ix_patient_intake_patient_id"), "patient_intake", ["patient_id"], unique=False)
+    # Names are searched without their apostrophes now (domain/patients.search_key): "oconnell" finds
+    # O'Connell. The keys already stored are folded the same way.
+    for column in ("family_key", "given_key"):
+        folded = column
+        for mark in ("'", "\u2019", "\u2018", "\u02bc"):
+            folded = f"REPLACE({folded}, '{mark * 2 if mark == chr(39) else mark}', '')"
+        op.execute(f"UPDATE patient SET {column} = {folded} WHERE {column} <> {folded}")  # noqa: S608 - our columns
 
 
 def downgrade() -> None:
