@@ -154,3 +154,20 @@ def test_a_booking_sent_after_the_session_lapsed_comes_back_to_its_form(app: App
     from urllib.parse import unquote
 
     assert unquote(r.headers["location"]) == "/sign-in?next=" + form_page
+
+
+def test_a_clinician_narrows_today_to_their_own_patients(app: App) -> None:
+    app.clock = lambda: MONDAY_8
+    c = factories.clinic_with_staff(app)
+    factories.second_clinician(app, c)
+    mine = factories.patient(app, c, family_name="Minepatient")
+    theirs = factories.patient(app, c, family_name="Theirpatient")
+    factories.appointment(app, c, mine.id, starts_at="2026-12-07T10:00")
+    factories.appointment(app, c, theirs.id, starts_at="2026-12-07T10:00", clinician_id=c.actor("clinician2").user_id)
+    doctor = web.client(app)
+    web.sign_in(doctor, c.emails["clinician"], app=app)
+    everyone = doctor.get("/today").text
+    assert "Minepatient" in everyone and "Theirpatient" in everyone
+    only = web.html(doctor.get("/today?mine=1"))
+    assert "Minepatient" in only.text and "Theirpatient" not in only.text
+    assert only.select_one("#mine-toggle")["aria-pressed"] == "true"

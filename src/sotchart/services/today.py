@@ -54,7 +54,8 @@ def _plan_text(plan: care_plans.Plan | None, a: dict[str, Any], v: dict[str, Any
 TABLET_WORDS = {"code": "tablet code shown", "tablet": "on the tablet", "answers": "tablet answers in"}
 
 
-def the_day(app: App, actor: Actor) -> Day:
+def the_day(app: App, actor: Actor, clinician_id: int | None = None) -> Day:
+    """The clinic's day, or one clinician's (their appointments and the visits they opened)."""
     with unit(app, actor, Action.PATIENT_SEARCH, "visit", read=True) as u:
         day = u.today()
         zone = app.zone(u.conn, actor.clinic_id)
@@ -62,7 +63,13 @@ def the_day(app: App, actor: Actor) -> Day:
         booked: list[dict[str, Any]] = []
         if allows(actor.role, Action.CALENDAR_READ):
             begin, end = u.day_bounds(day)
-            booked = appointment_store.between(u.conn, clinic_id=u.clinic_id(), start=begin, end=end)
+            booked = appointment_store.between(
+                u.conn,
+                clinic_id=u.clinic_id(),
+                start=begin,
+                end=end,
+                clinician_ids=[clinician_id] if clinician_id is not None else None,
+            )
         plans = care_plans.plans_of(u, list({int(a["patient_id"]) for a in booked}))
         entries = []
         for a in booked:
@@ -96,6 +103,8 @@ def the_day(app: App, actor: Actor) -> Day:
                 }
             )
         for v in visits.values():  # walk-ins: a visit opened without an appointment
+            if clinician_id is not None and v["clinician_id"] != clinician_id:
+                continue
             entries.append(
                 {
                     "at": v["created_at"].astimezone(zone),

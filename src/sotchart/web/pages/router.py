@@ -196,11 +196,13 @@ def home(user: PageUser) -> Response:
 
 
 @router.get("/today")
-def today(request: Request, app: AppDep, user: PageUser) -> Response:
+def today(request: Request, app: AppDep, user: PageUser, mine: Annotated[str, Query(max_length=1)] = "") -> Response:
+    only = user.actor.user_id if mine == "1" else None
     return render(
         request,
         "today.html",
-        day=today_service.the_day(app, user.actor),
+        day=today_service.the_day(app, user.actor, clinician_id=only),
+        mine=only is not None,
         can_examine=allows(user.actor.role, Action.VISIT_UPDATE),
         can_book=allows(user.actor.role, Action.APPOINTMENT_WRITE),
         can_visit=allows(user.actor.role, Action.VISIT_CREATE),
