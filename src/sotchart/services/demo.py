@@ -150,6 +150,9 @@ def load_demo(app: App, *, patients: int = 40, long_history_visits: int = 1000, 
             else:
                 others.append(pid)
         book_the_calendar(u, rng, clinic.id, clinician_ids, in_care, others)
+        waiting = next((c for c in in_care[1:] if c["today_visit_id"] is not None), None)
+        if waiting is not None:
+            _tablet_answers(u, clinic.id, waiting["patient_id"], staff_ids[2])
         u.audit("demo.load", "clinic", clinic.id, detail=f"patients={patients}")
     return [DemoSignIn(e, r, DEMO_PASSWORD) for e, _, r in STAFF]
 
@@ -363,6 +366,55 @@ def _questionnaires(u: Unit, rng: random.Random, pid: int, vid: int, day: date, 
     if k % 6 == 0:
         ratings = [max(0, min(10, 10 - pain + rng.randint(-2, 1))) for _ in PSFS_ACTIVITIES]
         record_in(u, pid, "psfs", ratings, activities=list(PSFS_ACTIVITIES), visit_id=vid, answered_on=day.isoformat())
+
+
+def _tablet_answers(u: Unit, clinic_id: int, pid: int, desk_id: int) -> None:
+    """One of today's arrived patients has given their intake on the tablet, waiting for the clinician's
+    review (every health question answered no; made-up words)."""
+    import secrets
+
+    from sotchart.domain import intake
+    from sotchart.services import protocol
+    from sotchart.store import kiosk as kiosk_store
+
+    pack = protocol.active(u.app.settings)
+    session_id = secrets.token_hex(16)
+    kiosk_store.create(
+        u.conn,
+        session_id=session_id,
+        clinic_id=clinic_id,
+        patient_id=pid,
+        opened_by=desk_id,
+        task="intake",
+        appointment_id=None,
+        instruments="nrs-pain,psfs",
+        code_hash=intake.code_digest(intake.new_code()),
+        code_expires_at=u.now,
+        now=u.now,
+        expires_at=u.now,
+    )
+    kiosk_store.end(u.conn, session_id, u.now, "sent")
+    clinic = clinic_store.get(u.conn, clinic_id)
+    consent = intake.DEFAULT_CONSENT.format(clinic=clinic["name"] if clinic else "the clinic")
+    patient = patient_store.get(u.conn, clinic_id, pid) or {}
+    kiosk_store.add_intake(
+        u.conn,
+        {
+            "clinic_id": clinic_id,
+            "patient_id": pid,
+            "appointment_id": None,
+            "kiosk_session_id": session_id,
+            "submitted_at": u.now,
+            "answers": {
+                "history": {"history.symptoms": "Stiff lower back after gardening at the weekend"},
+                "screen": {q.code: "no" for q in intake.screen_questions(pack.red_flags, pack.conditions)},
+            },
+            "consent_text": consent,
+            "consent_sha256": intake.consent_digest(consent),
+            "consent_name": f"{patient.get('given_name', '')} {patient.get('family_name', '')}".strip(),
+            "consent_signature": None,
+        },
+    )
 
 
 def demo_present(app: App) -> bool:
