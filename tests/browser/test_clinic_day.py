@@ -1,10 +1,12 @@
 """In Chromium, the clinic's day: the desk registers a new patient and books them, drags the booking to
 another time, hands the tablet over from Today; the patient checks in and gives intake and signed consent on
 the tablet, which reaches no clinic page; the clinician takes it into the visit opened from the appointment,
-charts and signs; the care plan books its series with the re-exam; a cancellation and a no-show show on Today."""
+charts and signs; the care plan books its series with the re-exam; a cancellation and a no-show show on Today
+and in the practice's figures."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -175,3 +177,12 @@ def test_the_plan_books_its_series_and_today_shows_the_misses(page: Page, live_s
     expect(page.locator("#day-list tbody tr", has_text="Noshowell")).to_contain_text("no-show")
     expect(page.locator("#day-counts")).to_contain_text("1 cancelled · 1 no-show")
     shot(page, "today-with-misses")
+    # The owner's figures count them too, beside the 12 booked ahead.
+    page.context.clear_cookies()
+    sign_in(page, live_server, c.emails["clinician"])
+    page.goto(f"{live_server}/analytics?start=2026-12-01&end=2027-01-31")
+    expect(page.locator("#cancellations")).to_have_text(re.compile(r"^1\s*7\.1 %$"))  # 1 of 14
+    expect(page.locator("#no-shows")).to_have_text(re.compile(r"^1\s*100\.0 %$"))  # the one due did not come
+    expect(page.locator("#cancel-reasons")).to_contain_text("Called: car trouble")
+    expect(page.locator("#appointments-total")).to_have_text("14")  # 12 of the plan, the two missed
+    shot(page, "analytics-practice")

@@ -11,6 +11,7 @@ from typing import Any
 from sotchart.domain import deidentify
 from sotchart.domain.errors import FieldProblem, InvalidInput
 from sotchart.domain.roles import Action, Role
+from sotchart.services import business
 from sotchart.services.context import Actor, App, background_transaction, unit
 from sotchart.store import analytics as store
 from sotchart.store import rollups
@@ -30,6 +31,7 @@ class Dashboard:
     visits_to_mcid: dict[str, Any]
     clinicians: list[dict[str, Any]]
     complaints: list[str]
+    business: business.Figures
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -107,6 +109,7 @@ def dashboard(
             for r in user_store.list_for_clinic(u.conn, u.clinic_id())
             if r["role"] in ("owner", "clinician")
         ]
+        figures = business.figures(u, f, with_reasons=not coded)
         offered = sorted({deidentify.complaint_category(c) for c in typed}) if coded else typed
         if coded:
             episodes = _coded(episodes)
@@ -157,6 +160,7 @@ def dashboard(
         },
         clinicians=clinicians,
         complaints=offered,
+        business=figures,
     )
 
 

@@ -36,8 +36,13 @@ class Plan:
     progress: rules.Progress
 
 
+def cadence_of(row: dict[str, Any]) -> rules.Cadence:
+    """A stored plan's cadence, read from its written frequency and re-exam interval."""
+    return rules.Cadence(rules.parse_cadence_text(row["frequency"]), row["reexam_every"])
+
+
 def _plan(row: dict[str, Any], done: int, booked: int) -> Plan:
-    cadence = rules.Cadence(rules.parse_cadence_text(row["frequency"]), row["reexam_every"])
+    cadence = cadence_of(row)
     return Plan(
         row["id"],
         row["patient_id"],
@@ -80,7 +85,7 @@ def visit_place(app: App, actor: Actor, visit: dict[str, Any]) -> str:
         row = store.active_for_patients(u.conn, u.clinic_id(), [visit["patient_id"]]).get(visit["patient_id"])
         if row is None or row["episode_id"] != visit["episode_id"] or visit["visit_date"] < row["start_date"]:
             return ""
-        cadence = rules.Cadence(rules.parse_cadence_text(row["frequency"]), row["reexam_every"])
+        cadence = cadence_of(row)
         number = store.visits_done(u.conn, [row], visit["visit_date"])[row["id"]]
         return cadence.say_visit(max(number, 1))
 
