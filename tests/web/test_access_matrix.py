@@ -28,6 +28,15 @@ ROUTES: dict[tuple[str, str], tuple[Action | None, dict | None]] = {
         {"email": "nobody@x.test", "name": "matrix", "scope": "read", "days": "1"},
     ),
     ("POST", "/tokens/{token_id}/revoke"): (Action.USER_MANAGE, {}),
+    ("GET", "/staff"): (Action.USER_MANAGE, None),
+    ("POST", "/staff"): (Action.USER_MANAGE, {"email": "bad"}),
+    ("POST", "/staff/{user_id}/role"): (Action.USER_MANAGE, {"role": "researcher"}),
+    ("POST", "/staff/{user_id}/lock"): (Action.USER_MANAGE, {}),
+    ("POST", "/staff/{user_id}/unlock"): (Action.USER_MANAGE, {}),
+    ("POST", "/staff/{user_id}/reset-mfa"): (Action.USER_MANAGE, {}),
+    ("POST", "/staff/{user_id}/professional"): (Action.USER_MANAGE, {"credentials": "DC"}),
+    ("GET", "/account"): (Action.OWN_ACCOUNT, None),
+    ("POST", "/account/recovery-codes"): (Action.OWN_ACCOUNT, {"code": ""}),
     ("GET", "/api/v1/patients"): (Action.PATIENT_SEARCH, None),
     ("POST", "/api/v1/patients"): (
         Action.PATIENT_CREATE,
@@ -141,6 +150,7 @@ PLAN_ID = 0
 COVERAGE_ID = 0
 KIOSK_ID = ""
 INTAKE_ID = 0
+USER_ID = 0  # a researcher's account of clinic A that the staff routes change (not one the matrix signs in as)
 SECRET_NAME = "Zzmatrixsecret"
 
 
@@ -172,6 +182,15 @@ def two_clinics(app: App):  # type: ignore[no-untyped-def]
     factories.tablet_intake(app, a, p.id)
     KIOSK_ID = kiosk.open_tablet(app, a.actor("assistant"), p.id, "questionnaires").session_id
     INTAKE_ID = intake_review.for_visit(app, a.actor("owner"), v.id)[0].id
+    global USER_ID
+    USER_ID = users.add_user(
+        app,
+        a.actor("owner"),
+        email=f"victim-{a.id}@x.test",
+        display_name="Matrix Victim",
+        role="researcher",
+        password="matrix-victim-password",
+    ).id
     global TOKEN_ID  # a script token of clinic A's, for the revoke route
     token = factories.token(app, a, "assistant", "matrix-victim", scope="read")
     TOKEN_ID = next(t.id for t in users.list_tokens(app, a.actor("owner")) if t.name == "matrix-victim")
@@ -224,6 +243,7 @@ def _fill(path: str, patient_id: int, visit_id: int) -> str:
     path = path.replace("{revision}", "1").replace("{token_id}", str(TOKEN_ID))
     path = path.replace("{appointment_id}", str(APPOINTMENT_ID)).replace("{plan_id}", str(PLAN_ID))
     path = path.replace("{coverage_id}", str(COVERAGE_ID))
+    path = path.replace("{user_id}", str(USER_ID))
     path = path.replace("{session_id}", KIOSK_ID).replace("{intake_id}", str(INTAKE_ID))
     if path == "/calendar/events":
         path += "?start=2026-12-07&end=2026-12-14"

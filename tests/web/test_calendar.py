@@ -132,11 +132,11 @@ def test_each_role_sees_only_the_menu_it_may_open(app: App) -> None:
         for href in links:
             assert client.get(str(href)).status_code == 200, (role, href)
         expected = {
-            "owner": ["/today", "/calendar", "/patients", "/analytics", "/research", "/settings", "/tokens"],
+            "owner": ["/today", "/calendar", "/patients", "/analytics", "/research", "/settings", "/staff"],
             "clinician": ["/today", "/calendar", "/patients", "/analytics", "/research"],
             "assistant": ["/today", "/calendar", "/patients"],
             "researcher": ["/analytics", "/research"],
-        }[role]
+        }[role] + ["/account"]  # everyone's own account, from their name
         assert links == expected, role
 
 

@@ -33,6 +33,7 @@ class Action(StrEnum):
     ANALYTICS_READ = "analytics.read"  # practice-wide aggregates, no patient named
     DEIDENTIFIED_READ = "research.read"
     USER_MANAGE = "user.manage"
+    OWN_ACCOUNT = "account.own"  # one's own account: its second factor's recovery codes
     AUDIT_READ = "audit.read"
     BACKUP = "backup"
     EXPORT = "export"
@@ -59,6 +60,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.ANALYTICS_READ: "practice analytics",
     Action.DEIDENTIFIED_READ: "the research export",
     Action.USER_MANAGE: "managing staff accounts and script tokens",
+    Action.OWN_ACCOUNT: "looking after your own account",
     Action.AUDIT_READ: "reading the audit log",
     Action.BACKUP: "backing up or restoring",
     Action.EXPORT: "exporting records",
@@ -66,6 +68,7 @@ ACTION_WORDS: dict[Action, str] = {
 }
 
 _CLINICAL_READ = {Action.PATIENT_SEARCH, Action.PATIENT_READ}
+_EVERYONE = {Action.OWN_ACCOUNT}
 # What a read-only token may do: look, compute, export; never change a record.
 READ_ACTIONS = frozenset(
     {
@@ -78,15 +81,19 @@ READ_ACTIONS = frozenset(
         Action.EXPORT,
     }
 )
-_FRONT_DESK = _CLINICAL_READ | {
-    Action.PATIENT_CREATE,
-    Action.PATIENT_UPDATE,
-    Action.VISIT_CREATE,
-    Action.VITALS_RECORD,
-    Action.EPISODE_WRITE,
-    Action.CALENDAR_READ,
-    Action.APPOINTMENT_WRITE,
-}
+_FRONT_DESK = (
+    _CLINICAL_READ
+    | _EVERYONE
+    | {
+        Action.PATIENT_CREATE,
+        Action.PATIENT_UPDATE,
+        Action.VISIT_CREATE,
+        Action.VITALS_RECORD,
+        Action.EPISODE_WRITE,
+        Action.CALENDAR_READ,
+        Action.APPOINTMENT_WRITE,
+    }
+)
 _CLINICIAN = _FRONT_DESK | {
     Action.VISIT_UPDATE,
     Action.VISIT_SIGN,
@@ -106,7 +113,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # Assistants register patients and open visits; clinical entries and signing are the clinician's.
     Role.ASSISTANT: frozenset(_FRONT_DESK),
     # Researchers see de-identified data only: nothing that opens a chart or names a patient.
-    Role.RESEARCHER: frozenset({Action.DEIDENTIFIED_READ, Action.ANALYTICS_READ}),
+    Role.RESEARCHER: frozenset({Action.DEIDENTIFIED_READ, Action.ANALYTICS_READ, *_EVERYONE}),
     Role.SYSTEM: frozenset(Action),
 }
 

@@ -416,14 +416,16 @@ def actor_for_token(app: App, token: str, address: str) -> Actor | None:
     )
 
 
-def confirm_second_factor(app: App, conn: Any, user: dict[str, Any], code: str) -> None:
+def confirm_second_factor(
+    app: App, conn: Any, user: dict[str, Any], code: str, *, act: str = "A token for this account"
+) -> None:
     """A fresh code from the account's own authenticator, for an act that needs the second factor outside
-    a sign-in (a token for an owner). The code is used up, as at sign-in."""
+    a sign-in (a token for an owner, new recovery codes). The code is used up, as at sign-in."""
     now = app.clock()
     step = _fresh_step(_secret(app, user), "".join(ch for ch in code if ch.isdigit()), user, now)
     if user["mfa_enrolled_at"] is None:
         raise InvalidInput(
-            f"{user['email']} must set up a second factor (sign in once) before a token can be made for it.",
+            f"{user['email']} must set up a second factor (sign in once) first: {act[0].lower() + act[1:]} needs it.",
             [FieldProblem("code", "Sign in as this account and set up the authenticator first.")],
         )
     if step is None:
@@ -431,7 +433,7 @@ def confirm_second_factor(app: App, conn: Any, user: dict[str, Any], code: str) 
         raise InvalidInput(
             "That code did not match, or was used already."
             if given
-            else "A token for this account needs the code its authenticator shows now.",
+            else f"{act} needs the code its authenticator shows now.",
             [
                 FieldProblem(
                     "code",

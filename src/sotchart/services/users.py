@@ -133,18 +133,40 @@ def list_users(app: App, actor: Actor) -> list[StaffMember]:
         return [_view(r, u.now) for r in user_store.list_for_clinic(u.conn, clinic)]
 
 
-def _target(u: Unit, email: str) -> dict[str, Any]:
-    row = user_store.by_email(u.conn, email.strip().lower())
+def _target(u: Unit, who: str | int) -> dict[str, Any]:
+    """The account by its email (the command line) or its id (the staff page), in the actor's clinic."""
+    row = user_store.get(u.conn, who) if isinstance(who, int) else user_store.by_email(u.conn, who.strip().lower())
     if row is None or (u.actor.role != Role.SYSTEM and row["clinic_id"] != u.actor.clinic_id):
-        raise NotFound(f"No account with the email {email.strip().lower()} in this clinic.")
+        named = f"the email {who.strip().lower()}" if isinstance(who, str) else f"the number {who}"
+        raise NotFound(f"No account with {named} in this clinic.")
     return row
 
 
-def lock_user(app: App, actor: Actor, email: str, *, locked: bool = True) -> None:
+def _keep_an_owner(u: Unit, row: dict[str, Any], doing: str) -> None:
+    """A clinic always keeps one owner who can sign in: only an owner adds staff, resets a lost second
+    factor or changes these settings, and nobody else could undo the mistake."""
+    if row["role"] != Role.OWNER.value:
+        return
+    others = [
+        r
+        for r in user_store.list_for_clinic(u.conn, int(row["clinic_id"]))
+        if r["id"] != row["id"] and r["role"] == Role.OWNER.value and r["disabled_at"] is None
+    ]
+    if not others:
+        raise Conflict(
+            f"{row['display_name']} is the clinic's only owner who can sign in; {doing} would leave nobody "
+            "to manage its accounts. Make another account an owner first."
+        )
+
+
+def lock_user(app: App, actor: Actor, email: str | int, *, locked: bool = True) -> None:
     """Locking ends every session of the account at once; unlocking also clears failed attempts."""
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         row = _target(u, email)
+        if locked and row["id"] == actor.user_id:
+            raise Conflict("You cannot lock your own account: another owner can, or sign out.")
         if locked:
+            _keep_an_owner(u, row, "locking the account")
             user_store.set_fields(u.conn, row["id"], u.now, disabled_at=u.now)
             user_store.end_all_sessions(u.conn, row["id"], u.now)
             # Unlocking later must not bring back what the account's tokens could do: they end with the lock.
@@ -155,7 +177,7 @@ def lock_user(app: App, actor: Actor, email: str, *, locked: bool = True) -> Non
         u.audit("user.lock" if locked else "user.unlock", "user", row["id"])
 
 
-def reset_mfa(app: App, actor: Actor, email: str) -> None:
+def reset_mfa(app: App, actor: Actor, email: str | int) -> None:
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         row = _target(u, email)
         user_store.set_fields(u.conn, row["id"], u.now, mfa_secret=None, mfa_enrolled_at=None)
@@ -164,7 +186,30 @@ def reset_mfa(app: App, actor: Actor, email: str) -> None:
         u.audit("user.reset-mfa", "user", row["id"])
 
 
-def set_professional(app: App, actor: Actor, email: str, *, credentials: str, npi: str) -> StaffMember:
+def own_account(app: App, actor: Actor) -> StaffMember:
+    with unit(app, actor, Action.OWN_ACCOUNT, "user", actor.user_id or "", read=True) as u:
+        return _view(_own(u), u.now)
+
+
+def _own(u: Unit) -> dict[str, Any]:
+    row = user_store.get(u.conn, u.actor.user_id) if u.actor.user_id else None
+    if row is None:
+        raise NotFound("This is not a staff account.")
+    return row
+
+
+def renew_recovery_codes(app: App, actor: Actor, code: str) -> list[str]:
+    """Ten new recovery codes for one's own second factor, the old ones ended; it takes a fresh code from
+    the authenticator, so a session left open on a shared desk cannot mint a way back in."""
+    with unit(app, actor, Action.OWN_ACCOUNT, "user", actor.user_id or "") as u:
+        row = _own(u)
+        auth.confirm_second_factor(app, u.conn, row, code, act="New recovery codes")
+        codes = auth.new_recovery_codes(u.conn, int(row["id"]), u.now)
+        u.audit("user.recovery-codes", "user", row["id"])
+        return codes
+
+
+def set_professional(app: App, actor: Actor, email: str | int, *, credentials: str, npi: str) -> StaffMember:
     """Set the credentials and NPI a signed note names. Notes already signed keep the line they were
     signed with: a signed note never changes."""
     values = _professional(credentials, npi)
@@ -175,11 +220,15 @@ def set_professional(app: App, actor: Actor, email: str, *, credentials: str, np
         return _view(user_store.get(u.conn, row["id"]) or {}, u.now)
 
 
-def change_role(app: App, actor: Actor, email: str, role: str) -> None:
+def change_role(app: App, actor: Actor, email: str | int, role: str) -> None:
     if role not in STAFF_ROLES:
         raise InvalidInput("Unknown role.", [FieldProblem("role", f"Choose one of: {', '.join(STAFF_ROLES)}.")])
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         row = _target(u, email)
+        if row["role"] == role:
+            return
+        if role != Role.OWNER.value:
+            _keep_an_owner(u, row, f"making the account {role}")
         user_store.set_fields(u.conn, row["id"], u.now, role=role)
         user_store.end_all_sessions(u.conn, row["id"], u.now)
         u.audit("user.role", "user", row["id"], detail=f"{row['role']}->{role}")

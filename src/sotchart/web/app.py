@@ -37,6 +37,7 @@ from sotchart.web.pages import reports as report_pages
 from sotchart.web.pages import research as research_pages
 from sotchart.web.pages import router as pages_router
 from sotchart.web.pages import settings as settings_pages
+from sotchart.web.pages import staff as staff_pages
 from sotchart.web.pages import tokens as token_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, app_handle: App | None = None) 
     app.include_router(report_pages.router)
     app.include_router(api_docs_pages.router)
     app.include_router(token_pages.router)
+    app.include_router(staff_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

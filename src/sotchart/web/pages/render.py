@@ -21,7 +21,7 @@ MENU: tuple[tuple[str, str, Action], ...] = (
     ("Analytics", "/analytics", Action.ANALYTICS_READ),
     ("Research", "/research", Action.DEIDENTIFIED_READ),
     ("Settings", "/settings", Action.CLINIC_SETTINGS),
-    ("Tokens", "/tokens", Action.USER_MANAGE),
+    ("Staff", "/staff", Action.USER_MANAGE),
 )
 
 
