@@ -37,10 +37,15 @@ def spans(start: date, end: date) -> list[Span]:
         return out
     out, first = [], start.replace(day=1)
     while first <= end:
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        following = month_after(first)
         out.append(Span(f"{first:%B %Y}", max(first, start), min(following - timedelta(days=1), end)))
         first = following
     return out
+
+
+def month_after(first: date) -> date:
+    """The first day of the month after the one `first` is in."""
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
 def span_before(start: date, end: date) -> tuple[date, date]:

@@ -57,6 +57,11 @@ DEFAULT_CONSENT = (
 )
 
 
+def consent_for(clinic_name: str | None) -> str:
+    """The consent the tablet shows and the intake keeps, naming the clinic."""
+    return DEFAULT_CONSENT.format(clinic=clinic_name or "the clinic")
+
+
 def new_code() -> str:
     return "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
 

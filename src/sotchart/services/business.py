@@ -73,7 +73,7 @@ def figures(u: Unit, f: Filters, *, with_reasons: bool) -> Figures:
         days_open=len(by_day),
         per_open_day=rules.ratio(visits, len(by_day)),
         busiest=busiest,
-        patients_seen=store.patients_seen(u.conn, f, f.start, f.end),
+        patients_seen=store.patients_seen(u.conn, f),
         new_patients=len(firsts),
         new_returned=returned,
         visit_average=rules.patient_visit_average(visits, len(firsts)),

@@ -395,7 +395,7 @@ def _tablet_answers(u: Unit, clinic_id: int, pid: int, desk_id: int) -> None:
     )
     kiosk_store.end(u.conn, session_id, u.now, "sent")
     clinic = clinic_store.get(u.conn, clinic_id)
-    consent = intake.DEFAULT_CONSENT.format(clinic=clinic["name"] if clinic else "the clinic")
+    consent = intake.consent_for(clinic["name"] if clinic else None)
     patient = patient_store.get(u.conn, clinic_id, pid) or {}
     kiosk_store.add_intake(
         u.conn,

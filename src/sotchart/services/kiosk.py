@@ -322,7 +322,7 @@ def tablet(app: App, device: str | None, step: str = "") -> Tablet:
         step=chosen,
         questions=rules.screen_questions(pack.red_flags, pack.conditions),
         ask_pregnancy=s["sex"] != "male",
-        consent_text=rules.DEFAULT_CONSENT.format(clinic=clinic["name"] if clinic else "the clinic"),
+        consent_text=rules.consent_for(clinic["name"] if clinic else None),
         instruments=[{"code": c, **texts[c]} for c in s["instruments"].split(",") if c in texts],
         psfs_activities=psfs[-1]["activities"] if psfs else [],
         appointment_line=line,

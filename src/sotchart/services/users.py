@@ -163,9 +163,9 @@ def lock_user(app: App, actor: Actor, email: str | int, *, locked: bool = True) 
     """Locking ends every session of the account at once; unlocking also clears failed attempts."""
     with unit(app, actor, Action.USER_MANAGE, "user") as u:
         row = _target(u, email)
-        if locked and row["id"] == actor.user_id:
-            raise Conflict("You cannot lock your own account: another owner can, or sign out.")
         if locked:
+            if row["id"] == actor.user_id:
+                raise Conflict("You cannot lock your own account: another owner can, or sign out.")
             _keep_an_owner(u, row, "locking the account")
             user_store.set_fields(u.conn, row["id"], u.now, disabled_at=u.now)
             user_store.end_all_sessions(u.conn, row["id"], u.now)

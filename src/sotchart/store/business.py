@@ -35,8 +35,8 @@ def visits_by_day(conn: Connection, f: Filters) -> dict[date, int]:
     return {d: int(n) for d, n in rows}
 
 
-def patients_seen(conn: Connection, f: Filters, start: date, end: date) -> int:
-    q = select(func.count(func.distinct(visit.c.patient_id))).where(and_(*_visit_conds(f, start, end)))
+def patients_seen(conn: Connection, f: Filters) -> int:
+    q = select(func.count(func.distinct(visit.c.patient_id))).where(and_(*_visit_conds(f, f.start, f.end)))
     return int(conn.execute(q).scalar_one())
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, literal, or_, select, update
 
+from sotchart.domain.business import month_after
 from sotchart.domain.charting import BLOCKING_ACTIONS
 from sotchart.domain.findings import NORMAL_VALUES
 from sotchart.store.tables import (
@@ -56,8 +57,7 @@ def month_of(d: date) -> str:
 
 def month_span(month: str) -> tuple[date, date]:
     first = date(int(month[:4]), int(month[5:7]), 1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
+    return first, month_after(first) - timedelta(days=1)
 
 
 def _key(value: Any) -> str:
